@@ -1,0 +1,41 @@
+"""evogan: evolutionary GANs on DEAP.
+
+A population of generators is a population of DEAP individuals; generator
+losses are mutation operators; the on-the-fly crossover and the E-GAN
+quality/diversity fitness are registered operators too.
+
+The engine's heavy parts (``Experiment``, ``build_strategy``, ``ea_gan``,
+``run``) are imported on first use so that ``operators`` and ``fitness``,
+which build on the light parts, import cleanly in any order.
+"""
+
+from importlib import import_module
+
+from .config import Config, ConfigError, load_config
+from .individual import Individual
+from .registry import Registry
+from .seeding import derive_seed
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Experiment": "evogan.experiment",
+    "build_strategy": "evogan.strategy",
+    "ea_gan": "evogan.algorithms",
+    "vary": "evogan.algorithms",
+    "breed": "evogan.algorithms",
+    "run": "evogan.runner",
+    "DATASETS": "evogan.data",
+    "ADVERSARIES": "evogan.adversary",
+    "BACKENDS": "evogan.parallel",
+    "MODELS": "evogan.models",
+    "mixture_metrics": "evogan.metrics",
+}
+
+__all__ = ["Config", "ConfigError", "load_config", "Individual", "Registry", "derive_seed", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'evogan' has no attribute {name!r}")

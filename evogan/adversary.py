@@ -1,0 +1,100 @@
+"""Discriminator families.
+
+A family owns the discriminator and its optimizer and defines: its training
+step, its raw output on samples (what generator losses consume), the quality
+score of a batch of fakes, and the gradient norm of its loss behind the
+diversity fitness. The standard family is E-GAN's: D outputs a logit,
+D(x) = sigmoid(logit), L_D = -E log D(x) - E log(1 - D(G(z))).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from fitness.egan import quality
+
+from .registry import Registry
+from .seeding import torch_generator
+
+__all__ = ["ADVERSARIES", "StandardAdversary", "Judge"]
+
+#: discriminator families: name → class(discriminator, config, device)
+ADVERSARIES = Registry("discriminator family")
+
+
+@dataclass
+class Judge:
+    """One generation's evaluation batch, shared by all its children.
+
+    ``real_grads`` is the gradient of L_D's real-data term; it is the same for
+    every child, so it is computed once per generation and only the fake term
+    is differentiated per child (exactly the gradient of the full L_D).
+    """
+
+    z: torch.Tensor
+    real_grads: list
+
+
+@ADVERSARIES.register("standard")
+class StandardAdversary:
+    """E-GAN's discriminator: binary cross-entropy on a logit output."""
+
+    supported_losses = None  # every loss on logits
+
+    def __init__(self, discriminator: torch.nn.Module, config, device):
+        self.discriminator = discriminator.to(device)
+        self.params = [p for p in self.discriminator.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.Adam(self.params, lr=config.lr_d, betas=(config.beta1, config.beta2))
+        self.device = device
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """D's raw output (logits) on ``x``: what the generator losses consume."""
+        return self.discriminator(x).squeeze(-1)
+
+    def loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """L_D = -E log D(x) - E log(1 - D(G(z)))."""
+        return F.softplus(-self(real)).mean() + F.softplus(self(fake)).mean()
+
+    def train(self, parents, *, make_fakes, sample_real, steps: int, batch_size: int, seed: int, generation: int) -> float:
+        """n_D Adam steps on real data and on fakes drawn evenly from the parents. Returns the mean L_D."""
+        rng = torch_generator(seed, generation, "discriminator", device=self.device)
+        total = 0.0
+        for _ in range(steps):
+            real = sample_real(batch_size, rng)
+            with torch.no_grad():
+                fake = make_fakes(parents, batch_size, rng)
+            loss = self.loss(real, fake)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            total += float(loss.detach())
+        return total / steps
+
+    def judge(self, *, sample_real, sample_latent, batch_size: int, seed: int, generation: int) -> Judge:
+        """This generation's evaluation batch and the real term of grad_w L_D."""
+        rng = torch_generator(seed, generation, "fitness", device=self.device)
+        real = sample_real(batch_size, rng)
+        z = sample_latent(batch_size, rng)
+        real_grads = torch.autograd.grad(F.softplus(-self(real)).mean(), self.params)
+        return Judge(z=z, real_grads=list(real_grads))
+
+    def score(self, fake: torch.Tensor, judge: Judge) -> tuple[float, float]:
+        """(F_q, ||grad_w L_D||) for one child's fakes."""
+        d_fake = self(fake)
+        fake_grads = torch.autograd.grad(F.softplus(d_fake).mean(), self.params)
+        sq = sum(((r + f) ** 2).sum() for r, f in zip(judge.real_grads, fake_grads))
+        return quality(torch.sigmoid(d_fake.detach())), float(sq.sqrt())
+
+    def state_dict(self) -> dict:
+        return {"discriminator": self.discriminator.state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.optimizer.load_state_dict(state["optimizer"])
+
+    def diagnostics(self) -> dict:
+        """Family-specific scalars for the logbook (none for the standard family)."""
+        return {}

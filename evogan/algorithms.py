@@ -1,0 +1,137 @@
+"""The evolution loop, written like DEAP's ``eaMuCommaLambda``.
+
+One generation (E-GAN, Wang et al. 2019, Algorithm 1, with the on-the-fly
+crossover of Alessi 2024 inside the variation):
+
+1. ``train_discriminator``: n_D steps on real data and fakes of all parents;
+2. ``judge``: this generation's evaluation batch, shared by all children;
+3. ``vary``: one recipe per parent x registered ``mutate_<name>``, the
+   crossover (``mate``) choosing each recipe's donor;
+4. ``map(breed)``: each recipe becomes a child (mutation, then ``evaluate``),
+   on the parallel backend, results in order;
+5. ``select``: mu survivors among the valid children (NaN or infinite loss or
+   fitness discards a child; it is counted, never selected).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+from deap import tools
+
+from .seeding import derive_seed, numpy_generator
+
+__all__ = ["Recipe", "mutation_names", "vary", "breed", "ea_gan", "make_statistics"]
+
+
+@dataclass
+class Recipe:
+    """How to make one child: whose Adam state, whose weights, which loss, which seed."""
+
+    parent: object
+    donor: object  # None unless the crossover picked another member
+    mutation: str
+    seed: int
+    lineage: dict = field(default_factory=dict)
+
+
+def mutation_names(toolbox) -> list[str]:
+    """The loss mutations registered on ``toolbox`` as ``mutate_<name>``, in registration order."""
+    return [name[len("mutate_"):] for name in vars(toolbox) if name.startswith("mutate_")]
+
+
+def vary(population, generation: int, *, toolbox, seed: int) -> list[Recipe]:
+    """One recipe per parent and mutation; the crossover picks each recipe's donor."""
+    recipes = []
+    for i, parent in enumerate(population):
+        for name in mutation_names(toolbox):
+            donor = toolbox.mate(parent, population, rng=numpy_generator(seed, generation, "crossover", i, name))
+            crossed = donor is not parent
+            parents = [parent.lineage["id"]] + ([donor.lineage["id"]] if crossed else [])
+            lineage = {
+                "id": f"g{generation}.p{i}.{name}",
+                "generation": generation,
+                "operator": name + ("+crossover" if crossed else ""),
+                "parents": parents,
+            }
+            seed_i = derive_seed(seed, generation, "child", i, name)
+            recipes.append(Recipe(parent, donor if crossed else None, name, seed_i, lineage))
+    return recipes
+
+
+def breed(recipe: Recipe, judge, *, toolbox):
+    """Mutate, then evaluate. A child with a non-finite loss or fitness keeps an empty fitness."""
+    child = getattr(toolbox, "mutate_" + recipe.mutation)(recipe.parent, recipe.donor, seed=recipe.seed)
+    child.lineage = dict(recipe.lineage)
+    if not math.isfinite(child.scores["loss"]):
+        child.lineage["discarded"] = f"loss is {child.scores['loss']}"
+        return child
+    values = toolbox.evaluate(child, judge)
+    if all(math.isfinite(v) for v in values):
+        child.fitness.values = values
+    else:
+        child.lineage["discarded"] = f"fitness is {values}"
+    return child
+
+
+def make_statistics() -> tools.MultiStatistics:
+    """Per-generation statistics of F, F_q and F_d over the valid children."""
+    stats = tools.MultiStatistics(
+        fitness=tools.Statistics(lambda ind: ind.fitness.values[0]),
+        f_q=tools.Statistics(lambda ind: ind.scores["f_q"]),
+        f_d=tools.Statistics(lambda ind: ind.scores["f_d"]),
+    )
+    for name, fn in (("avg", np.mean), ("std", np.std), ("min", np.min), ("max", np.max)):
+        stats.register(name, fn)
+    return stats
+
+
+def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=None, start_gen=1, callback=None):
+    """Evolve ``population`` in place for generations ``start_gen..ngen``; returns (population, logbook).
+
+    ``callback(gen, population, logbook)`` runs after each generation
+    (metrics, files, progress). If fewer children than parents are valid, the
+    valid ones survive and the first parents fill the remaining places; the
+    logbook's ``kept_parents`` says how many.
+    """
+    if logbook is None:
+        logbook = tools.Logbook()
+    mu = len(population)
+    for gen in range(start_gen, ngen + 1):
+        started = time.perf_counter()
+        d_loss = toolbox.train_discriminator(population, generation=gen)
+        judge = toolbox.judge(generation=gen)
+        recipes = toolbox.vary(population, gen)
+        offspring = list(toolbox.map(partial(toolbox.breed, judge=judge), recipes))
+        valid = [child for child in offspring if child.fitness.valid]
+        survivors = toolbox.select(valid, min(mu, len(valid))) if valid else []
+        kept = mu - len(survivors)
+        if kept:
+            warnings.warn(
+                f"generation {gen}: {len(offspring) - len(valid)} of {len(offspring)} children were invalid "
+                f"(non-finite loss or fitness); keeping {kept} parent(s)",
+                RuntimeWarning,
+            )
+        population[:] = list(survivors) + population[:kept]
+        if halloffame is not None and survivors:
+            halloffame.update(survivors)
+        record = stats.compile(valid) if (stats is not None and valid) else {}
+        logbook.record(
+            gen=gen,
+            nevals=len(offspring),
+            discarded=len(offspring) - len(valid),
+            kept_parents=kept,
+            d_loss=d_loss,
+            survivors=" ".join(ind.lineage["operator"] for ind in population),
+            seconds=time.perf_counter() - started,
+            **toolbox.diagnostics(),
+            **record,
+        )
+        if callback is not None:
+            callback(gen, population, logbook)
+    return population, logbook

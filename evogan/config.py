@@ -1,0 +1,299 @@
+"""One flat-ish config with documented defaults and strict overrides.
+
+Top-level keys describe the evolutionary strategy; a few sections group the
+rest (``[model]``, ``[metrics]``, ``[log]``, ``[parallel]``). Every field
+carries its documentation and its allowed range in ``metadata``; the README's
+config reference is generated from it (``evogan config``). Unknown keys, wrong
+types and out-of-range values raise :class:`ConfigError` naming the key.
+Names that refer to registries (losses, datasets, ...) are checked when the
+strategy is built, before any training, against the live registries, so that
+user-registered names are accepted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+import tomli_w
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "ModelConfig",
+    "MetricsConfig",
+    "LogConfig",
+    "ParallelConfig",
+    "load_config",
+    "apply_overrides",
+    "parse_override",
+    "config_to_dict",
+    "config_to_toml",
+    "config_reference",
+]
+
+
+class ConfigError(ValueError):
+    """A config problem, phrased as one line that names the key."""
+
+
+def _opt(default, doc, *, lo=None, hi=None, lo_open=False, hi_open=False, choices=None):
+    """A config field: its default, one line of documentation, its allowed range."""
+    meta = {"doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "choices": choices}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class ModelConfig:
+    hidden: int = _opt(128, "width of every hidden layer of the mixture MLPs", lo=1)
+    g_layers: int = _opt(3, "hidden layers of the generator MLP", lo=1)
+    d_layers: int = _opt(3, "hidden layers of the discriminator MLP", lo=1)
+
+
+@dataclass
+class MetricsConfig:
+    every: int = _opt(100, "compute sample metrics every N generations (and always at the end)", lo=1)
+    samples: int = _opt(2500, "samples drawn for the metrics (PacGAN protocol: 2,500)", lo=1)
+    sample_from: str = _opt(
+        "population",
+        "which generator(s) the metric samples come from: the whole population mixed evenly, or the best survivor",
+        choices=("population", "best"),
+    )
+
+
+@dataclass
+class LogConfig:
+    progress: bool = _opt(True, "draw a progress bar on the terminal (stderr)")
+    snapshots: int = _opt(6, "sample panels in samples.png, spread over the run", lo=1)
+    plots: bool = _opt(True, "write PNG plots into the run directory at the end")
+
+
+@dataclass
+class ParallelConfig:
+    backend: str = _opt("inprocess", "backend behind toolbox.map that trains and evaluates the children")
+
+
+@dataclass
+class Config:
+    name: str = _opt("", "experiment name; runs go to runs/<name>/<timestamp>/ (default: the config file's stem, or 'default')")
+    seed: int = _opt(0, "run seed: every random draw derives from it, so a run is reproducible", lo=0)
+    generations: int = _opt(1500, "number of generations (E-GAN iterations)", lo=1)
+    population_size: int = _opt(4, "mu: parents kept after each selection", lo=1)
+    mutations: list = _opt(
+        ["minimax", "heuristic", "least_squares"],
+        "generator-loss mutations applied to every parent (names in operators.LOSSES)",
+    )
+    p_cross: float = _opt(0.5, "probability that a child's update uses a random population member's fakes (on-the-fly crossover)", lo=0.0, hi=1.0)
+    fitness: str = _opt("egan", "fitness function (names in fitness.FITNESSES)")
+    gamma: float = _opt(0.05, "weight of the diversity fitness: F = F_q + gamma * F_d", lo=0.0)
+    selection: str = _opt("best", "survivor selection (names in operators.SELECTIONS)")
+    adversary: str = _opt("standard", "discriminator family (names in evogan.ADVERSARIES)")
+    dataset: str = _opt("ring", "training data (names in evogan.DATASETS)")
+    d_steps: int = _opt(2, "n_D: discriminator Adam steps per generation", lo=1)
+    g_steps: int = _opt(1, "k: generator Adam steps that make one child", lo=1)
+    batch_size: int = _opt(64, "m: batch size of every discriminator and generator step", lo=1)
+    eval_batch_size: int = _opt(256, "batch size of the fitness evaluation (shared by all children of a generation)", lo=1)
+    lr_g: float = _opt(2e-4, "generator Adam learning rate", lo=0.0, lo_open=True)
+    lr_d: float = _opt(2e-4, "discriminator Adam learning rate", lo=0.0, lo_open=True)
+    beta1: float = _opt(0.5, "Adam beta1 (both networks)", lo=0.0, hi=1.0, hi_open=True)
+    beta2: float = _opt(0.99, "Adam beta2 (both networks)", lo=0.0, hi=1.0, hi_open=True)
+    latent_dim: int = _opt(2, "size of the generator's noise vector z", lo=1)
+    latent_distribution: str = _opt("normal", "prior of z", choices=("normal", "uniform"))
+    device: str = _opt("auto", "torch device: auto (cuda when available), cpu, cuda, cuda:N")
+    model: ModelConfig = field(default_factory=ModelConfig, metadata={"doc": "network sizes"})
+    metrics: MetricsConfig = field(default_factory=MetricsConfig, metadata={"doc": "sample metrics"})
+    log: LogConfig = field(default_factory=LogConfig, metadata={"doc": "terminal and figures"})
+    parallel: ParallelConfig = field(default_factory=ParallelConfig, metadata={"doc": "parallel backend"})
+
+    def __post_init__(self):
+        validate(self)
+
+
+# --------------------------------------------------------------------------- validation
+
+def _field_types(cls) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _check_value(key: str, value: Any, typ: Any, meta: dict) -> Any:
+    """Return ``value`` coerced to ``typ`` or raise a ConfigError naming ``key``."""
+    if typ is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ConfigError(f"{key}: expected a finite number, got {value!r}")
+    elif typ is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected an integer, got {value!r}")
+    elif typ is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    elif typ is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+    elif typ is list or get_origin(typ) is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
+        if not value:
+            raise ConfigError(f"{key}: expected at least one entry, got []")
+        value = list(value)
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is not None or hi is not None:
+        too_low = lo is not None and (value <= lo if meta["lo_open"] else value < lo)
+        too_high = hi is not None and (value >= hi if meta["hi_open"] else value > hi)
+        if too_low or too_high:
+            raise ConfigError(f"{key}: {value!r} is out of range; allowed: {_range_text(meta)}")
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        raise ConfigError(f"{key}: {value!r} is not valid; choose one of: {', '.join(choices)}")
+    return value
+
+
+def _range_text(meta: dict) -> str:
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is not None and hi is not None:
+        return f"{'(' if meta['lo_open'] else '['}{lo}, {hi}{')' if meta['hi_open'] else ']'}"
+    if lo is not None:
+        return f"{'>' if meta['lo_open'] else '>='} {lo}"
+    return f"{'<' if meta['hi_open'] else '<='} {hi}"
+
+
+def validate(obj, prefix: str = "") -> None:
+    """Type- and range-check every field of a config dataclass in place."""
+    types = _field_types(type(obj))
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(types[f.name]):
+            continue  # sections validate themselves in their own __post_init__ (or below)
+        setattr(obj, f.name, _check_value(prefix + f.name, value, types[f.name], f.metadata))
+    for f in dataclasses.fields(obj):
+        sub = getattr(obj, f.name)
+        if dataclasses.is_dataclass(sub):
+            validate(sub, prefix + f.name + ".")
+
+
+def _from_dict(cls, data: dict, prefix: str = ""):
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix.rstrip('.')}: expected a table, got {data!r}")
+    types = _field_types(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"unknown config key '{prefix}{key}'; valid keys{' in [' + prefix.rstrip('.') + ']' if prefix else ''}: {', '.join(sorted(known))}")
+        if dataclasses.is_dataclass(types[key]):
+            kwargs[key] = _from_dict(types[key], value, prefix + key + ".")
+        else:
+            kwargs[key] = value
+    obj = cls.__new__(cls)  # skip __post_init__: the whole tree is validated once, below
+    for f in dataclasses.fields(cls):
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        setattr(obj, f.name, kwargs.get(f.name, default))
+    if prefix == "":
+        validate(obj)
+    return obj
+
+
+def config_from_dict(data: dict) -> Config:
+    return _from_dict(Config, data)
+
+
+def config_to_dict(config) -> dict:
+    return dataclasses.asdict(config)
+
+
+def config_to_toml(config) -> str:
+    return tomli_w.dumps(config_to_dict(config))
+
+
+# --------------------------------------------------------------------------- loading
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``KEY=VALUE`` → (key path, value). VALUE is read as TOML, else as a plain string."""
+    if "=" not in text:
+        raise ConfigError(f"--set expects KEY=VALUE, got {text!r}")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    if not key:
+        raise ConfigError(f"--set expects KEY=VALUE, got {text!r}")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key.split("."), value
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """Apply ``--set`` overrides to a raw config dict (validation happens afterwards)."""
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for text in overrides:
+        path, value = parse_override(text)
+        node = data
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {text}: '{part}' is not a section")
+        node[path[-1]] = value
+    return data
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Config:
+    """Read a TOML file (or the built-in default when ``path`` is None), apply overrides, validate."""
+    data: dict = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{path}: malformed TOML: {err}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    data = apply_overrides(data, list(overrides))
+    config = config_from_dict(data)
+    if not config.name:
+        config.name = path.stem if path is not None else "default"
+    return config
+
+
+def config_reference() -> str:
+    """The config reference as Markdown tables, generated from the field metadata."""
+    lines = []
+
+    def table(cls, prefix):
+        rows = ["| key | default | allowed | meaning |", "| --- | --- | --- | --- |"]
+        types = _field_types(cls)
+        subs = []
+        for f in dataclasses.fields(cls):
+            if dataclasses.is_dataclass(types[f.name]):
+                subs.append((types[f.name], prefix + f.name + "."))
+                continue
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            meta = f.metadata
+            if meta.get("choices"):
+                allowed = " / ".join(meta["choices"])
+            elif meta.get("lo") is not None or meta.get("hi") is not None:
+                allowed = _range_text(meta)
+            else:
+                allowed = getattr(types[f.name], "__name__", str(types[f.name]))
+            rows.append(f"| `{prefix}{f.name}` | `{tomli_w.dumps({'v': default})[4:].strip()}` | {allowed} | {meta['doc']} |")
+        return rows, subs
+
+    rows, subs = table(Config, "")
+    lines += rows
+    for cls, prefix in subs:
+        sub_rows, _ = table(cls, prefix)
+        lines += ["", f"`[{prefix.rstrip('.')}]`", ""] + sub_rows
+    return "\n".join(lines)

@@ -1,0 +1,117 @@
+"""An experiment: data, networks, discriminator, strategy and population, built from one config."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import torch
+from deap import tools
+
+import operators
+
+from .adam import adam_init
+from .adversary import ADVERSARIES
+from .algorithms import ea_gan, make_statistics
+from .config import Config, ConfigError
+from .data import DATASETS
+from .individual import Individual, same_individual
+from .models import build_models
+from .parallel import BACKENDS
+from .sampling import generate, sample_population
+from .seeding import derive_seed, torch_generator
+from .strategy import build_strategy, mutation_arguments
+
+__all__ = ["Experiment", "resolve_device"]
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"device: {name!r} is not a torch device; use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device: {name!r} asked for, but this machine has no CUDA GPU; use cpu or auto")
+    return device
+
+
+def _seeded_models(config, data, *identity):
+    """Build (G, D) with torch's RNG seeded from the run seed, without touching the caller's RNG state."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed(config.seed, "init", *identity))
+        return build_models(config, data)
+
+
+class Experiment:
+    """Everything one run needs; ``run()`` evolves the population with ``ea_gan``.
+
+    Attributes: ``config``, ``device``, ``data``, ``generator`` (the
+    architecture individuals are swapped into), ``adversary``, ``toolbox``,
+    ``population``, ``halloffame``, ``logbook``, ``mutation_args`` (what a
+    user-registered ``operators.mutate`` partial needs).
+    """
+
+    def __init__(self, config: Config | None = None):
+        self.config = config = config if config is not None else Config()
+        self.device = resolve_device(config.device)
+        self.data = DATASETS.get(config.dataset, "dataset")(config, self.device)
+        generator, discriminator = _seeded_models(config, self.data, "discriminator")
+        self.generator = generator.to(self.device)
+        self.adversary = ADVERSARIES.get(config.adversary, "adversary")(discriminator, config, self.device)
+        self.backend = BACKENDS.get(config.parallel.backend, "parallel.backend")(config)
+        latent = operators.LATENTS.get(config.latent_distribution, "latent_distribution")
+        self.sample_latent = partial(latent, dim=config.latent_dim, device=self.device)
+        self.toolbox = build_strategy(
+            config, generator=self.generator, adversary=self.adversary, data=self.data,
+            backend=self.backend, sample_latent=self.sample_latent,
+        )
+        self.mutation_args = mutation_arguments(
+            config, generator=self.generator, adversary=self.adversary, sample_latent=self.sample_latent
+        )
+        self.population = [self._initial_individual(i) for i in range(config.population_size)]
+        self.halloffame = tools.HallOfFame(1, similar=same_individual)
+        self.stats = make_statistics()
+        self.logbook = tools.Logbook()
+        self.generation = 0
+
+    def _initial_individual(self, index: int) -> Individual:
+        generator, _ = _seeded_models(self.config, self.data, "generator", index)
+        weights = {k: v.detach().to(self.device) for k, v in generator.state_dict().items()}
+        trainable = {name: weights[name] for name, _ in generator.named_parameters()}
+        lineage = {"id": f"g0.i{index}", "generation": 0, "operator": "init", "parents": []}
+        return Individual(weights, adam=adam_init(trainable), lineage=lineage)
+
+    def run(self, generations: int | None = None, callback=None):
+        """Evolve up to ``generations`` (default ``config.generations``); returns (population, logbook)."""
+        last = self.config.generations if generations is None else generations
+
+        def after_generation(gen, population, logbook):
+            self.generation = gen
+            if callback is not None:
+                callback(gen, population, logbook)
+
+        ea_gan(
+            self.population, self.toolbox, last, stats=self.stats, halloffame=self.halloffame,
+            logbook=self.logbook, start_gen=self.generation + 1, callback=after_generation,
+        )
+        return self.population, self.logbook
+
+    def best(self) -> Individual:
+        """The best survivor of the current generation (the first parent before any generation)."""
+        return self.population[0]
+
+    def sample(self, n: int, *, source: str | None = None, seed_tag: str = "metrics") -> torch.Tensor:
+        """n samples from the population mixed evenly, or from the best survivor; seeded per generation."""
+        source = source or self.config.metrics.sample_from
+        members = self.population if source == "population" else [self.best()]
+        rng = torch_generator(self.config.seed, self.generation, seed_tag, device=self.device)
+        with torch.no_grad():
+            return sample_population(members, n, rng, generator=self.generator, sample_latent=self.sample_latent)
+
+    def evaluate_metrics(self, n: int | None = None) -> dict:
+        """The dataset's sample metrics on ``n`` samples (default ``metrics.samples``)."""
+        return self.data.metrics(self.sample(n or self.config.metrics.samples))
+
+    def close(self):
+        self.backend.close()

@@ -1,0 +1,59 @@
+"""The DEAP individual: a generator's weights, its Adam state, its lineage.
+
+The classes are made once, here, at import time, with distinctive names so
+that they do not collide with a user's own ``creator.Individual``.
+
+An individual *is* the generator's ``state_dict`` (a dict name → tensor, on
+the device where it is trained) and additionally carries:
+
+- ``adam``: its Adam state (``evogan.adam``), plain tensors;
+- ``lineage``: ``{"id", "generation", "operator", "parents"}``; ``parents``
+  lists the parent whose Adam state the child continues first and, after an
+  on-the-fly crossover, the donor whose weights it starts from;
+- ``scores``: the fitness components (``f_q``, ``f_d``) behind ``fitness``;
+- ``fitness``: a one-valued DEAP fitness, maximised. DEAP compares
+  multi-valued fitnesses lexicographically, so the weighted sum
+  F = F_q + gamma * F_d is computed into the one value; multi-objective
+  selection reads ``scores`` instead (``operators.selection``).
+
+Cloning (``copy.deepcopy``) and pickling keep all of it and no module, hook or
+graph: individuals are cheap to copy and to ship to workers.
+"""
+
+from __future__ import annotations
+
+import torch
+from deap import base, creator
+
+__all__ = ["Genome", "Individual", "make_individual", "same_individual"]
+
+
+class Genome(dict):
+    """Base of :data:`Individual`: a state dict with Adam state, lineage and scores."""
+
+    def __init__(self, weights=(), adam=None, lineage=None, scores=None):
+        super().__init__(weights)
+        self.adam = adam if adam is not None else {}
+        self.lineage = lineage if lineage is not None else {}
+        self.scores = scores if scores is not None else {}
+
+    def __repr__(self):
+        fit = self.fitness.values if self.fitness.valid else "invalid"
+        return f"<Individual {self.lineage.get('id', '?')} {self.lineage.get('operator', '')} fitness={fit}>"
+
+
+if not hasattr(creator, "EvoganFitness"):
+    creator.create("EvoganFitness", base.Fitness, weights=(1.0,))
+if not hasattr(creator, "EvoganIndividual"):
+    creator.create("EvoganIndividual", Genome, fitness=creator.EvoganFitness)
+
+Individual = creator.EvoganIndividual
+
+
+def make_individual(weights: dict[str, torch.Tensor], adam: dict, lineage: dict) -> Individual:
+    return Individual(weights, adam=adam, lineage=lineage)
+
+
+def same_individual(a, b) -> bool:
+    """HallOfFame's ``similar``: tensors have no truth value, identities do."""
+    return a.lineage.get("id") == b.lineage.get("id")

@@ -1,0 +1,44 @@
+"""Network builders. The mixture benchmarks use MLPs (ReLU generator, LeakyReLU 0.2 discriminator)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .registry import Registry
+
+__all__ = ["MODELS", "mlp_generator", "mlp_discriminator", "build_models"]
+
+#: model builders by data kind: kind → fn(config, data) -> (generator, discriminator)
+MODELS = Registry("model family")
+
+
+def _mlp(sizes: list[int], activation) -> nn.Sequential:
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+def mlp_generator(latent_dim: int, hidden: int, layers: int, out_dim: int) -> nn.Module:
+    return _mlp([latent_dim] + [hidden] * layers + [out_dim], nn.ReLU)
+
+
+def mlp_discriminator(in_dim: int, hidden: int, layers: int) -> nn.Module:
+    return _mlp([in_dim] + [hidden] * layers + [1], lambda: nn.LeakyReLU(0.2))
+
+
+@MODELS.register("points")
+def points_models(config, data):
+    m = config.model
+    return (
+        mlp_generator(config.latent_dim, m.hidden, m.g_layers, data.dim),
+        mlp_discriminator(data.dim, m.hidden, m.d_layers),
+    )
+
+
+def build_models(config, data) -> tuple[nn.Module, nn.Module]:
+    """(generator architecture, discriminator) for ``data``; initialised from torch's global RNG."""
+    return MODELS.get(data.kind)(config, data)

@@ -1,0 +1,98 @@
+"""The strategy: a DEAP toolbox built by one function from the config.
+
+Registered names (all plain functions bound with ``functools.partial``):
+
+- ``mutate_<name>`` for each loss in ``config.mutations`` (``operators.mutate``);
+- ``mate``: the on-the-fly crossover; ``evaluate``: the fitness;
+- ``select``: survivor selection; ``map``: the parallel backend;
+- ``vary``, ``breed``, ``train_discriminator``, ``judge``, ``diagnostics``:
+  the steps of ``evogan.algorithms.ea_gan``.
+
+Users register their own plain functions on the returned toolbox, e.g. a new
+``mutate_hinge``; ``vary`` picks up every ``mutate_<name>`` present.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import partial
+
+from deap import base
+
+import fitness
+import operators
+
+from . import algorithms
+from .config import ConfigError
+from .sampling import sample_population
+
+__all__ = ["build_strategy", "mutation_arguments"]
+
+
+def mutation_arguments(config, *, generator, adversary, sample_latent) -> dict:
+    """The keyword arguments every ``operators.mutate`` partial of this strategy shares."""
+    return dict(
+        generator=generator,
+        discriminate=adversary,
+        sample_latent=sample_latent,
+        batch_size=config.batch_size,
+        lr=config.lr_g,
+        betas=(config.beta1, config.beta2),
+        steps=config.g_steps,
+    )
+
+
+def build_strategy(config, *, generator, adversary, data, backend, sample_latent) -> base.Toolbox:
+    """Resolve every name in ``config`` (clear errors before training) and register the operators."""
+    toolbox = base.Toolbox()
+    shared = mutation_arguments(config, generator=generator, adversary=adversary, sample_latent=sample_latent)
+    if len(set(config.mutations)) != len(config.mutations):
+        raise ConfigError(f"mutations: {config.mutations} lists a loss twice")
+    supported = getattr(adversary, "supported_losses", None)
+    for name in config.mutations:
+        loss = operators.LOSSES.get(name, "mutations")
+        if supported is not None and name not in supported:
+            raise ConfigError(
+                f"mutations: loss {name!r} is not supported by the {config.adversary!r} discriminator "
+                f"family; it supports: {', '.join(supported)}"
+            )
+        toolbox.register(f"mutate_{name}", operators.mutate, loss=loss, **shared)
+
+    if config.population_size == 1 and config.p_cross > 0:
+        warnings.warn(
+            "p_cross > 0 with population_size = 1: the on-the-fly crossover draws the donor from a "
+            "population of one, so it never changes anything",
+            UserWarning,
+            stacklevel=2,
+        )
+    toolbox.register("mate", operators.on_the_fly_crossover, p_cross=config.p_cross)
+    toolbox.register(
+        "evaluate",
+        fitness.evaluate,
+        generator=generator,
+        adversary=adversary,
+        combine=fitness.FITNESSES.get(config.fitness, "fitness"),
+        gamma=config.gamma,
+    )
+    toolbox.register("select", operators.SELECTIONS.get(config.selection, "selection"))
+    toolbox.register("map", backend.map)
+
+    make_fakes = partial(sample_population, generator=generator, sample_latent=sample_latent)
+    toolbox.register(
+        "train_discriminator",
+        adversary.train,
+        make_fakes=make_fakes,
+        sample_real=data.sample,
+        steps=config.d_steps,
+        batch_size=config.batch_size,
+        seed=config.seed,
+    )
+    toolbox.register(
+        "judge", adversary.judge, sample_real=data.sample, sample_latent=sample_latent,
+        batch_size=config.eval_batch_size, seed=config.seed,
+    )
+    toolbox.register("diagnostics", adversary.diagnostics)
+    toolbox.register("vary", algorithms.vary, toolbox=toolbox, seed=config.seed)
+    toolbox.register("breed", algorithms.breed, toolbox=toolbox)
+    return toolbox
+

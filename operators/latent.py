@@ -1,0 +1,21 @@
+"""Priors of the generator's noise vector z."""
+
+from __future__ import annotations
+
+import torch
+
+from .registry import LATENTS
+
+__all__ = ["normal", "uniform"]
+
+
+@LATENTS.register("normal")
+def normal(n: int, generator: torch.Generator, *, dim: int, device)  -> torch.Tensor:
+    """z ~ N(0, I)."""
+    return torch.randn(n, dim, generator=generator, device=device)
+
+
+@LATENTS.register("uniform")
+def uniform(n: int, generator: torch.Generator, *, dim: int, device)  -> torch.Tensor:
+    """z ~ U(-1, 1)^dim, the prior of the crossover paper's Algorithm 2."""
+    return torch.rand(n, dim, generator=generator, device=device).mul_(2).sub_(1)

@@ -1,0 +1,60 @@
+"""The loss mutation: a child is its parent after k Adam steps on a generator loss."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from evogan.adam import adam_step
+from evogan.individual import Individual
+from evogan.sampling import generate
+
+__all__ = ["mutate"]
+
+
+def mutate(
+    parent: Individual,
+    donor: Individual | None = None,
+    *,
+    loss: Callable[[torch.Tensor], torch.Tensor],
+    generator: torch.nn.Module,
+    discriminate: Callable[[torch.Tensor], torch.Tensor],
+    sample_latent: Callable[[int, torch.Generator], torch.Tensor],
+    batch_size: int,
+    lr: float,
+    betas: tuple[float, float],
+    steps: int = 1,
+    seed: int = 0,
+) -> Individual:
+    """Make a child by ``steps`` Adam steps on ``loss(D(G(z)))``.
+
+    The child continues ``parent``'s Adam state. Without a ``donor`` it starts
+    from the parent's weights (E-GAN). With a donor g' (on-the-fly crossover,
+    ``operators.crossover``) the fakes of the update are made by g', the
+    backward pass runs through g', and the step is taken with the parent's
+    Adam moments, so the child holds g''s weights after one step with g's
+    optimizer state: the same single forward and backward pass as without.
+
+    Returns a new individual with an empty fitness; ``scores["loss"]`` holds the
+    loss of the last step (NaN or inf marks a broken child). Nothing of
+    ``parent`` or ``donor`` is modified.
+    """
+    source = parent if donor is None else donor
+    rng = torch.Generator(device=next(iter(source.values())).device).manual_seed(seed)
+    weights, adam = dict(source), parent.adam
+    trainable = list(adam["exp_avg"])
+    value = torch.tensor(float("nan"))
+    for _ in range(steps):
+        leaves = {name: weights[name].detach().requires_grad_(True) for name in trainable}
+        fake = generate(generator, {**weights, **leaves}, sample_latent(batch_size, rng))
+        value = loss(discriminate(fake))
+        grads = torch.autograd.grad(value, list(leaves.values()))
+        with torch.no_grad():
+            new, adam = adam_step(
+                {name: weights[name] for name in trainable}, dict(zip(trainable, grads)), adam, lr=lr, betas=betas
+            )
+        weights.update(new)
+    child = Individual(weights, adam=adam)
+    child.scores["loss"] = float(value.detach())
+    return child
