@@ -91,6 +91,15 @@ def make_statistics() -> tools.MultiStatistics:
     return stats
 
 
+def _compile(stats, valid) -> dict:
+    """Statistics of the valid children; NaN rows when none is valid, so chapters stay aligned."""
+    if stats is None:
+        return {}
+    if valid:
+        return stats.compile(valid)
+    return {name: dict.fromkeys(chapter.functions, math.nan) for name, chapter in stats.items()}
+
+
 def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=None, start_gen=1, callback=None):
     """Evolve ``population`` in place for generations ``start_gen..ngen``; returns (population, logbook).
 
@@ -120,7 +129,7 @@ def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=No
         population[:] = list(survivors) + population[:kept]
         if halloffame is not None and survivors:
             halloffame.update(survivors)
-        record = stats.compile(valid) if (stats is not None and valid) else {}
+        record = _compile(stats, valid)
         logbook.record(
             gen=gen,
             nevals=len(offspring),

@@ -1,0 +1,101 @@
+"""Figures of a run: samples over time, fitness curves, operator selection rates, metrics."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+__all__ = ["plot_samples", "plot_fitness", "plot_operators", "plot_metrics", "spread"]
+
+
+def spread(items: list, count: int) -> list:
+    """``count`` items evenly spread over ``items``, first and last included."""
+    if len(items) <= count:
+        return list(items)
+    picks = np.linspace(0, len(items) - 1, count).round().astype(int)
+    return [items[i] for i in sorted(set(picks))]
+
+
+def plot_samples(snapshots: dict[int, np.ndarray], centres: np.ndarray, path: Path, panels: int = 6) -> None:
+    """Scatter of generated samples (blue) over the mode centres (red) at several generations."""
+    gens = spread(sorted(snapshots), panels)
+    cols = min(3, len(gens))
+    rows = math.ceil(len(gens) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
+    span = np.abs(centres).max() * 1.5 + 0.5
+    for ax, gen in zip(axes.flat, gens):
+        pts = snapshots[gen]
+        ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.4, color="tab:blue", rasterized=True)
+        ax.scatter(centres[:, 0], centres[:, 1], s=25, marker="x", color="tab:red")
+        ax.set_xlim(-span, span)
+        ax.set_ylim(-span, span)
+        ax.set_aspect("equal")
+        ax.set_title(f"generation {gen}", fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(gens):]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_fitness(rows: list[dict], path: Path) -> None:
+    """F, F_q, F_d (mean with min-max band over the valid children) and the D loss per generation."""
+    gens = np.array([r["gen"] for r in rows])
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.4))
+    for ax, key, label in zip(axes, ("fitness", "f_q", "f_d"), ("F = F_q + γ F_d", "F_q (quality)", "F_d (diversity)")):
+        avg = np.array([r[f"{key}_avg"] for r in rows], dtype=float)
+        ax.fill_between(gens, [r[f"{key}_min"] for r in rows], [r[f"{key}_max"] for r in rows], alpha=0.25)
+        ax.plot(gens, avg, lw=1)
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("generation")
+    axes[3].plot(gens, [r["d_loss"] for r in rows], lw=1, color="tab:gray")
+    axes[3].set_title("discriminator loss", fontsize=10)
+    axes[3].set_xlabel("generation")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_operators(rows: list[dict], mutations: list[str], path: Path, window: int = 25) -> None:
+    """Share of survivors produced by each mutation (and by crossover), moving average over ``window``."""
+    gens = np.array([r["gen"] for r in rows])
+    total = np.array([sum(r[f"sel_{m}"] for m in mutations) for r in rows], dtype=float)
+    total[total == 0] = np.nan
+    kernel = np.ones(min(window, len(rows))) / min(window, len(rows))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    rates = [np.convolve(np.array([r[f"sel_{m}"] for r in rows]) / total, kernel, mode="same") for m in mutations]
+    axes[0].stackplot(gens, rates, labels=mutations, alpha=0.85)
+    axes[0].set_ylim(0, 1)
+    axes[0].set_title("operator selection rate (survivors)", fontsize=10)
+    axes[0].legend(fontsize=8, loc="upper right")
+    cross = np.convolve(np.array([r["sel_crossover"] for r in rows]) / total, kernel, mode="same")
+    axes[1].plot(gens, cross, color="tab:purple")
+    axes[1].set_ylim(0, 1)
+    axes[1].set_title("survivors made with crossover", fontsize=10)
+    for ax in axes:
+        ax.set_xlabel("generation")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_metrics(history: list[dict], path: Path) -> None:
+    """Modes covered, % high-quality samples and reverse KL over generations."""
+    gens = [h["generation"] for h in history]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    for ax, key, title in zip(axes, ("modes_covered", "high_quality", "reverse_kl"),
+                              ("modes covered", "% high-quality samples", "reverse KL")):
+        ax.plot(gens, [h[key] for h in history], marker=".", lw=1)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("generation")
+    axes[0].axhline(history[0]["n_modes"], color="tab:red", lw=0.8, ls="--")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
