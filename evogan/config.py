@@ -175,7 +175,11 @@ def validate(obj, prefix: str = "") -> None:
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         if dataclasses.is_dataclass(types[f.name]):
-            continue  # sections validate themselves in their own __post_init__ (or below)
+            if isinstance(value, dict):  # Config(model={"hidden": 16}) from Python
+                setattr(obj, f.name, _from_dict(types[f.name], value, prefix + f.name + "."))
+            elif not isinstance(value, types[f.name]):
+                raise ConfigError(f"{prefix}{f.name}: expected a table, got {value!r}")
+            continue  # sections are validated below, once their own fields are in place
         setattr(obj, f.name, _check_value(prefix + f.name, value, types[f.name], f.metadata))
     for f in dataclasses.fields(obj):
         sub = getattr(obj, f.name)

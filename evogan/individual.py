@@ -17,7 +17,10 @@ the device where it is trained) and additionally carries:
   selection reads ``scores`` instead (``operators.selection``).
 
 Cloning (``copy.deepcopy``) and pickling keep all of it and no module, hook or
-graph: individuals are cheap to copy and to ship to workers.
+graph: individuals are cheap to copy and to ship to workers. They reduce to
+plain data rebuilt by :func:`_restore`: pickling a DEAP creator class itself
+would re-create it on load (``deap.creator.meta_create``) and rebind
+``creator.EvoganIndividual`` to a new class, breaking ``isinstance`` checks.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import torch
 from deap import base, creator
 
-__all__ = ["Genome", "Individual", "make_individual", "same_individual"]
+__all__ = ["Genome", "Individual", "same_individual"]
 
 
 class Genome(dict):
@@ -36,6 +39,10 @@ class Genome(dict):
         self.adam = adam if adam is not None else {}
         self.lineage = lineage if lineage is not None else {}
         self.scores = scores if scores is not None else {}
+
+    def __reduce__(self):
+        values = self.fitness.values if self.fitness.valid else None
+        return _restore, (dict(self), self.adam, self.lineage, self.scores, values)
 
     def __repr__(self):
         fit = self.fitness.values if self.fitness.valid else "invalid"
@@ -50,8 +57,11 @@ if not hasattr(creator, "EvoganIndividual"):
 Individual = creator.EvoganIndividual
 
 
-def make_individual(weights: dict[str, torch.Tensor], adam: dict, lineage: dict) -> Individual:
-    return Individual(weights, adam=adam, lineage=lineage)
+def _restore(weights, adam, lineage, scores, values):
+    individual = Individual(weights, adam=adam, lineage=lineage, scores=scores)
+    if values is not None:
+        individual.fitness.values = values
+    return individual
 
 
 def same_individual(a, b) -> bool:
