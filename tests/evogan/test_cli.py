@@ -1,0 +1,113 @@
+"""The command line and the run directory, end to end on real files."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evogan.cli import main
+from evogan.config import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ["--set", "generations=4", "--set", "population_size=2", "--set", "metrics.every=2",
+         "--set", "metrics.samples=400", "--set", "model.hidden=16", "--set", "batch_size=32"]
+
+
+def test_run_writes_the_whole_run_directory(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", *SMALL, "--out", str(out), "--quiet"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"config.toml", "logbook.csv", "logbook.jsonl", "metrics.json", "metrics.jsonl", "samples.npz",
+            "samples.png", "fitness.png", "operators.png", "metrics.png"} <= names
+    config = load_config(out / "config.toml")
+    assert config.generations == 4 and config.population_size == 2 and config.name == "default"
+    rows = list(csv.DictReader(open(out / "logbook.csv")))
+    assert [int(r["gen"]) for r in rows] == [1, 2, 3, 4]
+    for column in ("fitness_avg", "f_q_avg", "f_d_avg", "d_loss", "survivors", "sel_heuristic", "sel_crossover",
+                   "discarded", "wall_time"):
+        assert column in rows[0]
+    assert all(len(r["survivors"].split()) == 2 for r in rows)
+    assert len(open(out / "logbook.jsonl").read().splitlines()) == 4
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["generation"] == 4 and metrics["n_samples"] == 400 and 0 <= metrics["modes_covered"] <= 8
+    assert {"modes_covered", "high_quality", "reverse_kl"} <= set(metrics)
+    history = [json.loads(line) for line in open(out / "metrics.jsonl")]
+    assert [h["generation"] for h in history] == [0, 2, 4]
+    assert "modes covered" in capsys.readouterr().out
+
+
+def test_same_seed_same_files(tmp_path):
+    for name in ("a", "b"):
+        assert main(["run", *SMALL, "--out", str(tmp_path / name), "--quiet"]) == 0
+
+    def stable(path):
+        return [{k: v for k, v in json.loads(line).items() if k not in ("seconds", "wall_time")}
+                for line in open(path)]
+
+    assert stable(tmp_path / "a" / "logbook.jsonl") == stable(tmp_path / "b" / "logbook.jsonl")
+    assert stable(tmp_path / "a" / "metrics.jsonl") == stable(tmp_path / "b" / "metrics.jsonl")
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--set", "p_cross=2"], ["p_cross", "[0.0, 1.0]"]),
+        (["--set", "mutations=['heuristic','wgan']"], ["wgan", "least_squares"]),
+        (["--set", "population_size=0"], ["population_size"]),
+        (["--set", "nonsense=1"], ["unknown config key 'nonsense'"]),
+        (["--set", "parallel.backend=ray"], ["parallel.backend", "inprocess"]),
+        (["missing.toml"], ["not found"]),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(tmp_path, capsys, args, words):
+    assert main(["run", *args, "--out", str(tmp_path / "x"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("evogan: error:") and "\n" not in err and "Traceback" not in err
+    for word in words:
+        assert word in err
+
+
+def test_out_must_be_new_or_empty(tmp_path, capsys):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("precious")
+    assert main(["run", *SMALL, "--out", str(tmp_path / "full"), "--quiet"]) == 2
+    assert "not an empty directory" in capsys.readouterr().err
+    assert (tmp_path / "full" / "keep.txt").read_text() == "precious"
+
+
+def test_default_run_directory_goes_under_runs_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    exp = tmp_path / "mine.toml"
+    exp.write_text("generations = 2\npopulation_size = 1\np_cross = 0.0\n[metrics]\nsamples = 100\n")
+    assert main(["run", str(exp), "--quiet"]) == 0
+    (stamp,) = list((tmp_path / "runs" / "mine").iterdir())
+    assert (stamp / "metrics.json").is_file()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "runs").glob("*.toml")), ids=lambda p: p.name)
+def test_every_experiment_file_is_valid(path):
+    config = load_config(path)
+    assert config.dataset in ("ring", "grid")
+    from evogan import Experiment
+
+    Experiment(config)  # resolves every registry name
+
+
+def test_console_script(tmp_path):
+    exe = Path(sys.executable).with_name("evogan")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "evogan"]
+    done = subprocess.run(command + ["run", *SMALL, "--set", "generations=2", "--out", str(tmp_path / "r")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "gen 2/2" in done.stderr and "run directory" in done.stdout
+    ref = subprocess.run(command + ["config", "--reference"], capture_output=True, text=True, timeout=120)
+    assert "`population_size`" in ref.stdout
+
+
+def test_readme_config_reference_is_current():
+    from evogan.config import config_reference
+
+    assert config_reference() in (ROOT / "README.md").read_text()
