@@ -138,7 +138,7 @@ def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=No
             d_loss=d_loss,
             survivors=" ".join(ind.lineage["operator"] for ind in population),
             seconds=time.perf_counter() - started,
-            **toolbox.diagnostics(),
+            **getattr(toolbox, "diagnostics", dict)(),
             **record,
         )
         if callback is not None:

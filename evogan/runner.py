@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import plots
+from .algorithms import mutation_names
 from .config import Config, ConfigError, config_to_toml
 from .experiment import Experiment
 from .progress import Progress
@@ -97,7 +98,7 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
     run_dir = make_run_dir(config, out, root)
     (run_dir / "config.toml").write_text(config_to_toml(config))
     experiment = Experiment(config)
-    mutations = [name for name in config.mutations]
+    mutations = mutation_names(experiment.toolbox)  # includes mutations users registered themselves
     writer = LogWriter(run_dir)
     bar = Progress(config.generations, enabled=config.log.progress if progress is None else progress)
     history, snapshots, rows = [], {}, []
