@@ -63,19 +63,25 @@ def plot_fitness(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def _moving_average(counts: np.ndarray, totals: np.ndarray, window: int) -> np.ndarray:
+    """Windowed rate sum(counts) / sum(totals): no zero-padding dip at the ends."""
+    kernel = np.ones(min(window, len(counts)))
+    num = np.convolve(counts, kernel, mode="same")
+    den = np.convolve(totals, kernel, mode="same")
+    return np.divide(num, den, out=np.full(len(num), np.nan), where=den > 0)
+
+
 def plot_operators(rows: list[dict], mutations: list[str], path: Path, window: int = 25) -> None:
     """Share of survivors produced by each mutation (and by crossover), moving average over ``window``."""
     gens = np.array([r["gen"] for r in rows])
     total = np.array([sum(r[f"sel_{m}"] for m in mutations) for r in rows], dtype=float)
-    total[total == 0] = np.nan
-    kernel = np.ones(min(window, len(rows))) / min(window, len(rows))
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
-    rates = [np.convolve(np.array([r[f"sel_{m}"] for r in rows]) / total, kernel, mode="same") for m in mutations]
+    rates = [_moving_average(np.array([r[f"sel_{m}"] for r in rows], dtype=float), total, window) for m in mutations]
     axes[0].stackplot(gens, rates, labels=mutations, alpha=0.85)
     axes[0].set_ylim(0, 1)
     axes[0].set_title("operator selection rate (survivors)", fontsize=10)
     axes[0].legend(fontsize=8, loc="upper right")
-    cross = np.convolve(np.array([r["sel_crossover"] for r in rows]) / total, kernel, mode="same")
+    cross = _moving_average(np.array([r["sel_crossover"] for r in rows], dtype=float), total, window)
     axes[1].plot(gens, cross, color="tab:purple")
     axes[1].set_ylim(0, 1)
     axes[1].set_title("survivors made with crossover", fontsize=10)

@@ -111,3 +111,13 @@ def test_readme_config_reference_is_current():
     from evogan.config import config_reference
 
     assert config_reference() in (ROOT / "README.md").read_text()
+
+
+def test_operator_rate_smoothing_has_no_edge_dip():
+    import numpy as np
+
+    from evogan.plots import _moving_average
+
+    rate = _moving_average(np.full(50, 1.0), np.full(50, 4.0), 25)
+    assert np.allclose(rate, 0.25)
+    assert np.isnan(_moving_average(np.zeros(3), np.zeros(3), 5)).all()
