@@ -63,7 +63,7 @@ def test_discriminator_loss_and_step():
                      sample_real=lambda n, rng: real, steps=1, batch_size=3, seed=0, generation=1)
     assert loss == pytest.approx(expected, rel=1e-6)
     # the first Adam step moves each parameter by lr against the sign of its gradient
-    assert float(adv.discriminator.w) == pytest.approx(W - 2e-4 * math.copysign(1, 0.0 + _dw(real, fake)), abs=1e-7)
+    assert float(adv.discriminator.w.detach()) == pytest.approx(W - 2e-4 * math.copysign(1, _dw(real, fake)), abs=1e-7)
 
 
 def _dw(real, fake):
