@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 from pathlib import Path
 
@@ -52,9 +53,7 @@ def main():
                                      [f"seed={seed}", "log.progress=false", "log.plots=false", *args.overrides])
                 out = Path(args.out) / f"{dataset}_{strategy}_seed{seed}"
                 if not (out / "metrics.json").exists():
-                    if out.exists():
-                        import shutil
-
+                    if out.exists():  # an unfinished run: start it again
                         shutil.rmtree(out)
                     run(config, out)
                 results.append(json.loads((out / "metrics.json").read_text()))

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from .config import Config, ConfigError, config_reference, config_to_toml, load_config
+from .config import ConfigError, config_reference, config_to_toml, load_config
 
 __all__ = ["main"]
 

@@ -17,7 +17,7 @@ from .data import DATASETS
 from .individual import Individual, same_individual
 from .models import build_models
 from .parallel import BACKENDS
-from .sampling import generate, sample_population
+from .sampling import sample_population
 from .seeding import derive_seed, torch_generator
 from .strategy import build_strategy, mutation_arguments
 

@@ -25,7 +25,6 @@ would re-create it on load (``deap.creator.meta_create``) and rebind
 
 from __future__ import annotations
 
-import torch
 from deap import base, creator
 
 __all__ = ["Genome", "Individual", "same_individual"]

@@ -3,7 +3,6 @@
 import dataclasses
 import math
 import warnings
-from functools import partial
 
 import pytest
 import torch
