@@ -104,7 +104,7 @@ def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=No
     """Evolve ``population`` in place for generations ``start_gen..ngen``; returns (population, logbook).
 
     ``callback(gen, population, logbook)`` runs after each generation
-    (metrics, files, progress). If fewer children than parents are valid, the
+    (metrics, files, progress); when it returns a true value the loop stops. If fewer children than parents are valid, the
     valid ones survive and the first parents fill the remaining places; the
     logbook's ``kept_parents`` says how many.
     """
@@ -141,6 +141,6 @@ def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=No
             **getattr(toolbox, "diagnostics", dict)(),
             **record,
         )
-        if callback is not None:
-            callback(gen, population, logbook)
+        if callback is not None and callback(gen, population, logbook):
+            break
     return population, logbook

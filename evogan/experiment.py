@@ -83,13 +83,15 @@ class Experiment:
         return Individual(weights, adam=adam_init(trainable), lineage=lineage)
 
     def run(self, generations: int | None = None, callback=None):
-        """Evolve up to ``generations`` (default ``config.generations``); returns (population, logbook)."""
+        """Evolve up to ``generations`` (default ``config.generations``); returns (population, logbook).
+
+        ``callback(gen, population, logbook)`` runs after every generation; a true result stops the run.
+        """
         last = self.config.generations if generations is None else generations
 
         def after_generation(gen, population, logbook):
             self.generation = gen
-            if callback is not None:
-                callback(gen, population, logbook)
+            return callback is not None and callback(gen, population, logbook)
 
         ea_gan(
             self.population, self.toolbox, last, stats=self.stats, halloffame=self.halloffame,
@@ -101,17 +103,31 @@ class Experiment:
         """The best survivor of the current generation (the first parent before any generation)."""
         return self.population[0]
 
-    def sample(self, n: int, *, source: str | None = None, seed_tag: str = "metrics") -> torch.Tensor:
-        """n samples from the population mixed evenly, or from the best survivor; seeded per generation."""
+    def sample(self, n: int, *, source: str | None = None, seed_tag: str = "metrics", generation: int | None = None) -> torch.Tensor:
+        """n samples from the population mixed evenly, or from the best survivor.
+
+        The latents are seeded by (``seed_tag``, ``generation``), the current
+        generation by default; a fixed ``generation`` gives the same latents
+        every time (the sample grids).
+        """
         source = source or self.config.metrics.sample_from
         members = self.population if source == "population" else [self.best()]
-        rng = torch_generator(self.config.seed, self.generation, seed_tag, device=self.device)
+        generation = self.generation if generation is None else generation
+        rng = torch_generator(self.config.seed, generation, seed_tag, device=self.device)
         with torch.no_grad():
-            return sample_population(members, n, rng, generator=self.generator, sample_latent=self.sample_latent)
+            return sample_population(
+                members, n, rng, generator=self.generator, sample_latent=self.sample_latent,
+                running_stats=self.config.model.sample_norm == "running",
+            )
+
+    @property
+    def metric_samples(self) -> int:
+        """How many samples the dataset's metrics use (Stacked MNIST: metrics.mode_samples; else metrics.samples)."""
+        return getattr(self.data, "metric_samples", None) or self.config.metrics.samples
 
     def evaluate_metrics(self, n: int | None = None) -> dict:
-        """The dataset's sample metrics on ``n`` samples (default ``metrics.samples``)."""
-        return self.data.metrics(self.sample(n or self.config.metrics.samples))
+        """The dataset's sample metrics on ``n`` samples (default: ``metric_samples``)."""
+        return self.data.metrics(self.sample(n or self.metric_samples))
 
     def close(self):
         self.backend.close()

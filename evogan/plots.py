@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["plot_samples", "plot_fitness", "plot_operators", "plot_metrics", "spread"]
+__all__ = ["plot_samples", "plot_fitness", "plot_operators", "plot_metrics", "spread", "METRIC_TITLES"]
 
 
 def spread(items: list, count: int) -> list:
@@ -92,16 +92,32 @@ def plot_operators(rows: list[dict], mutations: list[str], path: Path, window: i
     plt.close(fig)
 
 
+#: metric key → panel title, in panel order; a run plots the keys its dataset reports
+METRIC_TITLES = {
+    "modes_covered": "modes covered",
+    "high_quality": "% high-quality samples",
+    "reverse_kl": "reverse KL",
+    "fid": "FID",
+    "inception_score": "Inception Score",
+    "modes": "modes covered",
+    "kl": "KL(generated || uniform)",
+    "entropy_score": "entropy score",
+}
+
+
 def plot_metrics(history: list[dict], path: Path) -> None:
-    """Modes covered, % high-quality samples and reverse KL over generations."""
+    """One panel per reported metric over generations (dashed: the number of modes)."""
+    keys = [k for k in METRIC_TITLES if history and history[-1].get(k) is not None]
+    if not keys:
+        return
     gens = [h["generation"] for h in history]
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    for ax, key, title in zip(axes, ("modes_covered", "high_quality", "reverse_kl"),
-                              ("modes covered", "% high-quality samples", "reverse KL")):
-        ax.plot(gens, [h[key] for h in history], marker=".", lw=1)
-        ax.set_title(title, fontsize=10)
+    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2), squeeze=False)
+    for ax, key in zip(axes.flat, keys):
+        ax.plot(gens, [h.get(key) for h in history], marker=".", lw=1)
+        ax.set_title(METRIC_TITLES[key], fontsize=10)
         ax.set_xlabel("generation")
-    axes[0].axhline(history[0]["n_modes"], color="tab:red", lw=0.8, ls="--")
+        if key in ("modes_covered", "modes"):
+            ax.axhline(history[0]["n_modes"], color="tab:red", lw=0.8, ls="--")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -6,8 +6,12 @@ Layout of a run directory::
     logbook.csv      one row per generation (also logbook.jsonl)
     metrics.jsonl    sample metrics every ``metrics.every`` generations
     metrics.json     the final metrics
-    samples.npz      the metric samples of every evaluated generation
-    samples.png fitness.png operators.png metrics.png
+    fitness.png operators.png metrics.png
+    2-D mixtures:    samples.npz (the metric samples of every evaluated generation), samples.png
+    images:          grids/gen000100.png ... (fixed latents, every evaluation),
+                     survivors/<rank>-<id>.png (final grid per surviving generator),
+                     interpolation.png (G((1 - a) z1 + a z2), best survivor)
+    tensorboard/     event files, with log.tensorboard = true
 """
 
 from __future__ import annotations
@@ -19,14 +23,43 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import torch
+from torchvision.utils import save_image
 
-from . import plots
+from . import figures, plots
 from .algorithms import mutation_names
 from .config import Config, ConfigError, config_to_toml
 from .experiment import Experiment
 from .progress import Progress
+from .sampling import generate
+from .seeding import torch_generator
+from .tensorboard import TensorBoardLog, require_tensorboard
 
-__all__ = ["run", "make_run_dir", "flatten_record", "LogWriter"]
+__all__ = ["run", "make_run_dir", "flatten_record", "LogWriter", "summary_line"]
+
+#: metric key → how the progress bar and the final line show it, in order
+_SUMMARY = {
+    "modes_covered": lambda m: f"modes covered {m['modes_covered']}/{m['n_modes']}",
+    "high_quality": lambda m: f"high quality {m['high_quality']:.1f}%",
+    "reverse_kl": lambda m: f"reverse KL {m['reverse_kl']:.3f}",
+    "fid": lambda m: f"FID {m['fid']:.2f}",
+    "inception_score": lambda m: f"IS {m['inception_score']:.2f}",
+    "modes": lambda m: f"modes covered {m['modes']}/{m['n_modes']}",
+    "kl": lambda m: f"KL {m['kl']:.3f}",
+}
+
+
+def summary_line(metrics: dict) -> str:
+    """The headline metrics of a metrics row, e.g. ``modes 8/8 hq 45.2% rKL 0.126``."""
+    return " ".join(show(metrics) for key, show in _SUMMARY.items() if metrics.get(key) is not None)
+
+
+def _first_all_modes(history: list[dict]) -> dict | None:
+    for h in history:
+        covered = h.get("modes_covered", h.get("modes"))
+        if covered is not None and covered == h.get("n_modes"):
+            return h
+    return None
 
 
 def make_run_dir(config: Config, out: str | Path | None = None, root: str | Path = "runs") -> Path:
@@ -86,29 +119,92 @@ class LogWriter:
         self.jsonl_file.close()
 
 
-def _metrics_row(experiment: Experiment, wall: float) -> tuple[dict, np.ndarray]:
-    samples = experiment.sample(experiment.config.metrics.samples)
-    metrics = experiment.data.metrics(samples)
-    metrics.update(generation=experiment.generation, wall_time=wall)
-    return metrics, samples.cpu().numpy()
+class _Figures:
+    """What a run draws while it runs: metric samples (2-D) or sample grids (images), and TensorBoard."""
+
+    def __init__(self, run_dir: Path, experiment: Experiment):
+        self.run_dir, self.experiment = run_dir, experiment
+        self.images = experiment.data.kind == "image"
+        self.snapshots: dict[int, np.ndarray] = {}
+        config = experiment.config
+        self.tensorboard = TensorBoardLog(run_dir / "tensorboard") if config.log.tensorboard else None
+
+    def grid(self) -> torch.Tensor:
+        """The population's samples on fixed latents, as a grid image."""
+        n = self.experiment.config.log.grid_size
+        return figures.image_grid(self.experiment.sample(n, seed_tag="grid", generation=0))
+
+    def evaluated(self, samples: torch.Tensor, metrics: dict) -> None:
+        gen = self.experiment.generation
+        if self.images:
+            grid = self.grid()
+            path = self.run_dir / "grids" / f"gen{gen:06d}.png"
+            path.parent.mkdir(exist_ok=True)
+            save_image(grid, path)
+            if self.tensorboard:
+                self.tensorboard.image("samples", grid, gen)
+        else:
+            self.snapshots[gen] = samples.cpu().numpy()
+        if self.tensorboard:
+            self.tensorboard.scalars("metrics", metrics, gen)
+
+    def generation(self, row: dict) -> None:
+        if self.tensorboard:
+            self.tensorboard.scalars("logbook", row, row["gen"])
+
+    def finish(self, history, rows, mutations, plots_enabled: bool) -> None:
+        if self.snapshots:
+            np.savez_compressed(self.run_dir / "samples.npz", **{f"gen{g}": s for g, s in self.snapshots.items()})
+        if self.images:
+            self._final_images()
+        if plots_enabled:
+            centres = getattr(self.experiment.data, "centres", None)
+            if centres is not None:
+                plots.plot_samples(self.snapshots, centres.cpu().numpy(), self.run_dir / "samples.png",
+                                   self.experiment.config.log.snapshots)
+            plots.plot_fitness(rows, self.run_dir / "fitness.png")
+            plots.plot_operators(rows, mutations, self.run_dir / "operators.png")
+            plots.plot_metrics(history, self.run_dir / "metrics.png")
+        if self.tensorboard:
+            self.tensorboard.close()
+
+    def _final_images(self) -> None:
+        """One grid per surviving generator, and the best survivor's latent interpolations."""
+        ex, config = self.experiment, self.experiment.config
+        running = config.model.sample_norm == "running"
+        rng = torch_generator(config.seed, "final-figures", device=ex.device)
+        z = ex.sample_latent(config.log.grid_size, rng)
+        with torch.no_grad():
+            for rank, member in enumerate(ex.population):
+                images = generate(ex.generator, member, z, running_stats=running)
+                figures.save_images(images, self.run_dir / "survivors" / f"{rank}-{member.lineage['id']}.png")
+        pairs, steps = 8, 10
+        z1, z2 = ex.sample_latent(pairs, rng), ex.sample_latent(pairs, rng)
+        images = figures.interpolate(ex.generator, ex.best(), z1, z2, steps, running_stats=running)
+        figures.save_images(images, self.run_dir / "interpolation.png", nrow=steps)
 
 
 def run(config: Config, out: str | Path | None = None, *, root: str | Path = "runs", progress: bool | None = None) -> Path:
-    """Run ``config`` to completion, writing everything into a run directory; returns its path."""
+    """Run ``config`` to completion (or ``max_seconds``), writing everything into a run directory; returns its path."""
+    if config.log.tensorboard:
+        require_tensorboard()  # fail before any work
     run_dir = make_run_dir(config, out, root)
     (run_dir / "config.toml").write_text(config_to_toml(config))
     experiment = Experiment(config)
     mutations = mutation_names(experiment.toolbox)  # includes mutations users registered themselves
     writer = LogWriter(run_dir)
+    drawn = _Figures(run_dir, experiment)
     bar = Progress(config.generations, enabled=config.log.progress if progress is None else progress)
-    history, snapshots, rows = [], {}, []
+    history, rows = [], []
     every, last = config.metrics.every, config.generations
     started = time.perf_counter()
 
     def measure(wall):
-        metrics, samples = _metrics_row(experiment, wall)
+        samples = experiment.sample(experiment.metric_samples)
+        metrics = experiment.data.metrics(samples)
+        metrics.update(generation=experiment.generation, wall_time=wall)
         history.append(metrics)
-        snapshots[experiment.generation] = samples
+        drawn.evaluated(samples, metrics)
         with open(run_dir / "metrics.jsonl", "a") as f:
             f.write(json.dumps(metrics) + "\n")
 
@@ -118,35 +214,26 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
         row["wall_time"] = wall
         rows.append(row)
         writer.write(row)
-        if gen % every == 0 or gen == last:
+        drawn.generation(row)
+        out_of_time = 0 < config.max_seconds <= wall
+        if gen % every == 0 or gen == last or out_of_time:
             measure(wall)
-        latest = history[-1]
-        bar.update(gen, f"modes {latest['modes_covered']}/{latest['n_modes']} hq {latest['high_quality']:.0f}%")
+        bar.update(gen, summary_line(history[-1]))
+        return out_of_time
 
     try:
         measure(0.0)
         experiment.run(callback=after_generation)
+        final = dict(history[-1])
+        reached = _first_all_modes(history)
+        final["first_all_modes_generation"] = reached["generation"] if reached else None
+        final["first_all_modes_wall_time"] = reached["wall_time"] if reached else None
+        final["sample_from"] = config.metrics.sample_from
+        final["stopped_by_time"] = experiment.generation < last
+        (run_dir / "metrics.json").write_text(json.dumps(final, indent=2) + "\n")
+        drawn.finish(history, rows, mutations, config.log.plots)
     finally:
         writer.close()
         bar.close()
         experiment.close()
-
-    final = dict(history[-1])
-    reached = [h for h in history if h["modes_covered"] == h["n_modes"]]
-    final["first_all_modes_generation"] = reached[0]["generation"] if reached else None
-    final["first_all_modes_wall_time"] = reached[0]["wall_time"] if reached else None
-    final["sample_from"] = config.metrics.sample_from
-    (run_dir / "metrics.json").write_text(json.dumps(final, indent=2) + "\n")
-    np.savez_compressed(run_dir / "samples.npz", **{f"gen{g}": s for g, s in snapshots.items()})
-    if config.log.plots:
-        write_plots(run_dir, experiment, history, snapshots, rows, mutations)
     return run_dir
-
-
-def write_plots(run_dir, experiment, history, snapshots, rows, mutations) -> None:
-    centres = getattr(experiment.data, "centres", None)
-    if centres is not None:
-        plots.plot_samples(snapshots, centres.cpu().numpy(), run_dir / "samples.png", experiment.config.log.snapshots)
-    plots.plot_fitness(rows, run_dir / "fitness.png")
-    plots.plot_operators(rows, mutations, run_dir / "operators.png")
-    plots.plot_metrics(history, run_dir / "metrics.png")

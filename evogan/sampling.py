@@ -1,4 +1,10 @@
-"""Drawing samples from individuals and from a whole population."""
+"""Drawing samples from individuals and from a whole population.
+
+An individual's weights include the generator's buffers (BatchNorm running
+averages). Nothing here modifies them: in training mode BatchNorm would
+update its running averages in place, so it gets fresh copies, and only a
+mutation keeps the updated copies, as the child's own (``generate_training``).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,32 @@ from typing import Callable, Sequence
 import torch
 from torch.func import functional_call
 
-__all__ = ["generate", "sample_population", "split_evenly"]
+__all__ = ["generate", "generate_training", "fresh_buffers", "sample_population", "split_evenly"]
 
 
-def generate(generator: torch.nn.Module, weights: dict, z: torch.Tensor) -> torch.Tensor:
-    """G(z) with ``weights`` (an individual) swapped into the architecture ``generator``."""
+def fresh_buffers(generator: torch.nn.Module, weights: dict) -> dict:
+    """Copies of the buffers (BatchNorm running averages) held in ``weights``."""
+    return {name: weights[name].clone() for name, _ in generator.named_buffers() if name in weights}
+
+
+def generate(generator: torch.nn.Module, weights: dict, z: torch.Tensor, *, running_stats: bool = False) -> torch.Tensor:
+    """G(z) with ``weights`` (an individual) swapped into the architecture ``generator``.
+
+    BatchNorm layers normalise with the batch's own statistics, as in
+    training, or with ``running_stats=True`` with the individual's running
+    averages (evaluation mode, so that G(z) depends on z alone).
+    """
+    generator.train(not running_stats)
+    if not running_stats:
+        weights = {**weights, **fresh_buffers(generator, weights)}
     return functional_call(generator, weights, (z,))
+
+
+def generate_training(generator: torch.nn.Module, weights: dict, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    """G(z) in training mode and the running averages it updated (copies; ``weights`` is untouched)."""
+    buffers = fresh_buffers(generator, weights)
+    generator.train(True)
+    return functional_call(generator, {**weights, **buffers}, (z,)), buffers
 
 
 def split_evenly(n: int, parts: int) -> list[int]:
@@ -27,7 +53,16 @@ def sample_population(
     *,
     generator: torch.nn.Module,
     sample_latent: Callable[[int, torch.Generator], torch.Tensor],
+    running_stats: bool = False,
+    chunk: int = 4096,
 ) -> torch.Tensor:
-    """n samples drawn evenly from the members (E-GAN's fakes for D: m / mu per parent)."""
+    """n samples drawn evenly from the members (E-GAN's fakes for D: m / mu per parent).
+
+    Large requests are generated ``chunk`` latent vectors at a time to bound memory.
+    """
     shares = [(m, k) for m, k in zip(members, split_evenly(n, len(members))) if k]
-    return torch.cat([generate(generator, m, sample_latent(k, rng)) for m, k in shares])
+    out = []
+    for member, k in shares:
+        z = sample_latent(k, rng)
+        out += [generate(generator, member, part, running_stats=running_stats) for part in z.split(chunk)]
+    return torch.cat(out)

@@ -8,7 +8,7 @@ import torch
 
 from evogan.adam import adam_step
 from evogan.individual import Individual
-from evogan.sampling import generate
+from evogan.sampling import generate_training
 
 __all__ = ["mutate"]
 
@@ -35,6 +35,8 @@ def mutate(
     backward pass runs through g', and the step is taken with the parent's
     Adam moments, so the child holds g''s weights after one step with g's
     optimizer state: the same single forward and backward pass as without.
+    BatchNorm running averages are copied before the step, so the child gets
+    updated statistics of its own and the parent's stay as they were.
 
     Returns a new individual with an empty fitness; ``scores["loss"]`` holds the
     loss of the last step (NaN or inf marks a broken child). Nothing of
@@ -47,7 +49,7 @@ def mutate(
     value = torch.tensor(float("nan"))
     for _ in range(steps):
         leaves = {name: weights[name].detach().requires_grad_(True) for name in trainable}
-        fake = generate(generator, {**weights, **leaves}, sample_latent(batch_size, rng))
+        fake, buffers = generate_training(generator, {**weights, **leaves}, sample_latent(batch_size, rng))
         value = loss(discriminate(fake))
         grads = torch.autograd.grad(value, list(leaves.values()))
         with torch.no_grad():
@@ -55,6 +57,7 @@ def mutate(
                 {name: weights[name] for name in trainable}, dict(zip(trainable, grads)), adam, lr=lr, betas=betas
             )
         weights.update(new)
+        weights.update(buffers)  # the child's own BatchNorm running averages, updated by this step
     child = Individual(weights, adam=adam)
     child.scores["loss"] = float(value.detach())
     return child
