@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torchvision
+from PIL import Image
 from torchvision.transforms.v2 import functional as TF
 
 from ..config import ConfigError
@@ -140,8 +141,9 @@ def _load_files(paths: list[Path], size: int) -> torch.Tensor:
     images = []
     for path in paths:
         try:
-            image = torchvision.io.decode_image(str(path), mode=torchvision.io.ImageReadMode.RGB)
-        except (RuntimeError, ValueError) as err:
+            with Image.open(path) as file:
+                image = TF.pil_to_tensor(file.convert("RGB"))
+        except (OSError, ValueError) as err:
             raise ConfigError(f"data.root: cannot read the image {path}: {err}") from None
         images.append(resize_images(image.unsqueeze(0), size))
     return torch.cat(images)

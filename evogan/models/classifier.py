@@ -63,7 +63,7 @@ def load_classifier(path: str | Path | None = None, device="cpu") -> DigitClassi
         saved = torch.load(path, map_location="cpu", weights_only=True)
         model = DigitClassifier()
         model.load_state_dict(saved["state_dict"])
-    except (RuntimeError, KeyError, TypeError) as err:
+    except Exception as err:  # noqa: BLE001 -- any unreadable file gets the same clear message
         raise ConfigError(f"metrics.classifier: {path} is not a digit classifier file: {err}") from None
     return model.to(device).eval()
 
