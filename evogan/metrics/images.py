@@ -3,8 +3,8 @@
 - FID = ||mu_1 - mu_2||^2 + Tr(S_1 + S_2 - 2 (S_1 S_2)^(1/2)). The trace of the
   square root is the sum of the square roots of the eigenvalues of S_1 S_2,
   computed as those of the symmetric S_1^(1/2) S_2 S_1^(1/2) (same spectrum)
-  with a symmetric eigensolver; tiny negative eigenvalues from rounding are
-  clipped to 0. FID is biased upwards by roughly 1/N: always compare values
+  with a symmetric eigensolver; eigenvalues at the level of rounding noise are
+  set to 0 before the square root (which would otherwise amplify them). FID is biased upwards by roughly 1/N: always compare values
   computed on the same number of samples (they are recorded next to it).
 - Inception Score = exp(E_x KL(p(y|x) || p(y))), p(y) the mean prediction, on
   the whole sample (one split). It lies in [1, K]: 1 when every prediction is
@@ -32,9 +32,19 @@ def feature_statistics(features) -> tuple[np.ndarray, np.ndarray]:
     return x.mean(axis=0), np.cov(x, rowvar=False)
 
 
+def _clean(values: np.ndarray) -> np.ndarray:
+    """Eigenvalues of a PSD matrix with rounding noise (|v| below d * eps * max) set to 0.
+
+    The square root would blow that noise up (sqrt(1e-16) = 1e-8 per
+    eigenvalue), which matters for rank-deficient covariances (N <= D).
+    """
+    tolerance = len(values) * np.finfo(np.float64).eps * max(float(np.abs(values).max()), 0.0)
+    return np.where(values > tolerance, values, 0.0)
+
+
 def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
     values, vectors = np.linalg.eigh(matrix)
-    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+    return (vectors * np.sqrt(_clean(values))) @ vectors.T
 
 
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
@@ -44,7 +54,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     root1 = _sqrt_psd((sigma1 + sigma1.T) / 2)
     middle = root1 @ sigma2 @ root1
     eigenvalues = np.linalg.eigvalsh((middle + middle.T) / 2)
-    trace_sqrt = float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())
+    trace_sqrt = float(np.sqrt(_clean(eigenvalues)).sum())
     diff = mu1 - mu2
     return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_sqrt)
 
@@ -54,7 +64,8 @@ def inception_score(probabilities) -> float:
     p = np.asarray(probabilities, dtype=np.float64)
     marginal = p.mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, p * (np.log(p) - np.log(marginal)), 0.0)
+        # p > 0 with a marginal that underflowed to 0 is a denormal: its term is 0 to float64 precision
+        terms = np.where((p > 0) & (marginal > 0), p * (np.log(p) - np.log(marginal)), 0.0)
     return float(math.exp(terms.sum(axis=1).mean()))
 
 
