@@ -197,7 +197,7 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
     bar = Progress(config.generations, enabled=config.log.progress if progress is None else progress)
     history, rows = [], []
     every, last = config.metrics.every, config.generations
-    started = time.perf_counter()
+    started = None
 
     def measure(wall):
         samples = experiment.sample(experiment.metric_samples)
@@ -223,6 +223,7 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
 
     try:
         measure(0.0)
+        started = time.perf_counter()  # wall time counts training (and later evaluations), not this first one
         experiment.run(callback=after_generation)
         final = dict(history[-1])
         reached = _first_all_modes(history)
