@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evogan.cli import main
-from evogan.config import load_config
+from evogan.config import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--set", "generations=4", "--set", "population_size=2", "--set", "metrics.every=2",
@@ -89,11 +89,15 @@ def test_default_run_directory_goes_under_runs_name(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("path", sorted((ROOT / "runs").glob("*.toml")), ids=lambda p: p.name)
 def test_every_experiment_file_is_valid(path):
-    config = load_config(path)
-    assert config.dataset in ("ring", "grid")
-    from evogan import Experiment
+    from evogan import DATASETS, Experiment
 
-    Experiment(config)  # resolves every registry name
+    config = load_config(path)
+    assert config.dataset in DATASETS.names()
+    if config.dataset in ("cifar10", "celeba", "image_folder"):  # the user supplies data.root
+        with pytest.raises(ConfigError, match="data.root: .* needs a local folder"):
+            Experiment(config)
+    else:
+        Experiment(config).close()  # resolves every registry name
 
 
 def test_console_script(tmp_path):
@@ -121,3 +125,15 @@ def test_operator_rate_smoothing_has_no_edge_dip():
     rate = _moving_average(np.full(50, 1.0), np.full(50, 4.0), 25)
     assert np.allclose(rate, 0.25)
     assert np.isnan(_moving_average(np.zeros(3), np.zeros(3), 5)).all()
+
+
+def test_train_classifier_command_writes_a_loadable_file(tmp_path, capsys):
+    from evogan.models import load_classifier
+
+    out = tmp_path / "clf.pt"
+    assert main(["train-classifier", "--out", str(out), "--epochs", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "held-out accuracy" in printed and str(out) in printed
+    load_classifier(out)
+    assert main(["train-classifier", "--out", str(out), "--epochs", "0"]) == 2
+    assert "--epochs: 0 is out of range" in capsys.readouterr().err
