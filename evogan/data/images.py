@@ -25,6 +25,7 @@ from PIL import Image
 from torchvision.transforms.v2 import functional as TF
 
 from ..config import ConfigError
+from ..metrics.evaluators import DigitMetrics, InceptionMetrics
 from .registry import DATASETS
 
 __all__ = ["ImageData", "bundled_mnist", "load_mnist", "resize_images", "IMAGE_EXTENSIONS"]
@@ -47,7 +48,7 @@ class ImageData:
         self.device = device
         self.stack = stack
         self.shape = (images.shape[1] * stack, images.shape[2], images.shape[3])
-        self.metric_samples = metric_samples
+        self.metric_samples = metric_samples  # None: metrics.samples
         self._make_evaluator = evaluator
         self._evaluator = None
 
@@ -164,27 +165,15 @@ def _size(config, native: int) -> int:
 
 # --------------------------------------------------------------------------- evaluators
 
-def _digit_evaluator(config):
-    def make(data):
-        from ..metrics.evaluators import DigitMetrics
-
-        return DigitMetrics.from_config(config, data)
-    return make
-
-
 def _inception_evaluator(config):
+    """Inception metrics for colour data, or None (with a warning) when no weights file is configured."""
     if not config.metrics.inception_weights:
         warnings.warn(
             "metrics.inception_weights is not set: no FID / Inception Score for this colour dataset "
             "(see the README for the weights file)", RuntimeWarning,
         )
         return None
-
-    def make(data):
-        from ..metrics.evaluators import InceptionMetrics
-
-        return InceptionMetrics.from_config(config, data)
-    return make
+    return functools.partial(InceptionMetrics.from_config, config)
 
 
 # --------------------------------------------------------------------------- registered datasets
@@ -194,15 +183,16 @@ def mnist(config, device="cpu") -> ImageData:
     """MNIST digits (1 × 28 × 28 unless data.image_size says otherwise)."""
     images, labels = load_mnist(config)
     return ImageData("mnist", resize_images(images, _size(config, 28)), device=device, labels=labels,
-                     evaluator=_digit_evaluator(config), metric_samples=config.metrics.samples)
+                     evaluator=functools.partial(DigitMetrics.from_config, config))
 
 
 @DATASETS.register("stacked_mnist")
 def stacked_mnist(config, device="cpu") -> ImageData:
     """Three random MNIST digits as RGB channels: 1,000 modes (digit triples)."""
     images, labels = load_mnist(config)
-    return ImageData("stacked_mnist", resize_images(images, _size(config, 28)), device=device, stack=3,
-                     labels=labels, evaluator=_digit_evaluator(config), metric_samples=config.metrics.mode_samples)
+    return ImageData("stacked_mnist", resize_images(images, _size(config, 28)), device=device, stack=3, labels=labels,
+                     evaluator=functools.partial(DigitMetrics.from_config, config),
+                     metric_samples=config.metrics.mode_samples)
 
 
 @DATASETS.register("cifar10")
@@ -218,7 +208,7 @@ def cifar10(config, device="cpu") -> ImageData:
     images = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous()
     images = images[: config.data.max_images or None]
     return ImageData("cifar10", resize_images(images, _size(config, 32)), device=device,
-                     evaluator=_inception_evaluator(config), metric_samples=config.metrics.samples)
+                     evaluator=_inception_evaluator(config))
 
 
 @DATASETS.register("celeba")
@@ -234,7 +224,7 @@ def celeba(config, device="cpu") -> ImageData:
     folder = Path(ds.root) / ds.base_folder / "img_align_celeba"
     paths = _limit([folder / name for name in ds.filename], config)
     return ImageData("celeba", _load_files(paths, _size(config, 64)), device=device,
-                     evaluator=_inception_evaluator(config), metric_samples=config.metrics.samples)
+                     evaluator=_inception_evaluator(config))
 
 
 @DATASETS.register("image_folder")
@@ -248,4 +238,4 @@ def image_folder(config, device="cpu") -> ImageData:
             "(in the folder itself or any subfolder)"
         )
     return ImageData("image_folder", _load_files(_limit(paths, config), _size(config, 64)), device=device,
-                     evaluator=_inception_evaluator(config), metric_samples=config.metrics.samples)
+                     evaluator=_inception_evaluator(config))

@@ -48,6 +48,11 @@ class _FeatureMetrics:
     def features_and_probabilities(self, images: torch.Tensor):
         raise NotImplementedError
 
+    @staticmethod
+    def reference(config, data) -> torch.Tensor:
+        """The real images the FID statistics are computed on (as many as the generated samples)."""
+        return data.reference(data.metric_samples or config.metrics.samples, seed=config.seed)
+
     def fid(self, features: np.ndarray) -> float:
         mu, sigma = feature_statistics(features)
         return frechet_distance(mu, sigma, self.real_mu, self.real_sigma)
@@ -65,7 +70,7 @@ class DigitMetrics(_FeatureMetrics):
         from ..models.classifier import load_classifier
 
         classifier = load_classifier(config.metrics.classifier or None, device=data.device)
-        return cls(classifier, data.reference(data.metric_samples or config.metrics.samples, seed=config.seed))
+        return cls(classifier, cls.reference(config, data))
 
     def features_and_probabilities(self, images: torch.Tensor):
         """Per-channel classifier features, concatenated, and the joint (outer-product) label probabilities."""
@@ -81,7 +86,7 @@ class DigitMetrics(_FeatureMetrics):
     def __call__(self, samples: torch.Tensor) -> dict:
         features, probabilities = self.features_and_probabilities(samples)
         n_classes = probabilities.shape[1]
-        result = {
+        return {
             "fid": self.fid(features),
             "inception_score": inception_score(probabilities),
             **label_metrics(probabilities.argmax(axis=1), n_classes),
@@ -89,7 +94,6 @@ class DigitMetrics(_FeatureMetrics):
             "n_samples": len(samples),
             "fid_real_samples": self.n_real,
         }
-        return result
 
 
 class InceptionMetrics(_FeatureMetrics):
@@ -102,7 +106,7 @@ class InceptionMetrics(_FeatureMetrics):
         from ..models.inception import load_inception
 
         network = load_inception(config.metrics.inception_weights, device=data.device)
-        return cls(network, data.reference(data.metric_samples or config.metrics.samples, seed=config.seed))
+        return cls(network, cls.reference(config, data))
 
     def features_and_probabilities(self, images: torch.Tensor):
         return _run_in_chunks(self.network, images, self.chunk)
