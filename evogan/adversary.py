@@ -3,12 +3,15 @@
 A family owns the discriminator and its optimizer and defines: its training
 step, its raw output on samples (what generator losses consume), the quality
 score of a batch of fakes, and the gradient norm of its loss behind the
-diversity fitness. The standard family is E-GAN's: D outputs a logit,
+diversity fitness. For parallel workers it also provides ``replica()`` (a
+copy that can score but not train) and ``shared_state()`` /
+``load_shared_state()`` (what a replica needs each generation). The standard family is E-GAN's: D outputs a logit,
 D(x) = sigmoid(logit), L_D = -E log D(x) - E log(1 - D(G(z))).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import torch
@@ -45,10 +48,11 @@ class StandardAdversary:
     supported_losses = None  # every loss on logits
 
     def __init__(self, discriminator: torch.nn.Module, config, device):
+        self.config = config
         self.discriminator = discriminator.to(device)
         self.params = [p for p in self.discriminator.parameters() if p.requires_grad]
         self.optimizer = torch.optim.Adam(self.params, lr=config.lr_d, betas=(config.beta1, config.beta2))
-        self.device = device
+        self.device = torch.device(device)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """D's raw output (logits) on ``x``: what the generator losses consume."""
@@ -94,6 +98,18 @@ class StandardAdversary:
     def load_state_dict(self, state: dict) -> None:
         self.discriminator.load_state_dict(state["discriminator"])
         self.optimizer.load_state_dict(state["optimizer"])
+
+    def replica(self, device="cpu") -> "StandardAdversary":
+        """A copy on ``device`` for a parallel worker: same weights, fresh optimizer (workers never train D)."""
+        twin = copy.deepcopy(self.discriminator).to(device)
+        return type(self)(twin, self.config, device)
+
+    def shared_state(self) -> dict:
+        """What a replica needs each generation to breed and score children: D's weights (views, no copy)."""
+        return self.discriminator.state_dict()
+
+    def load_shared_state(self, state: dict) -> None:
+        self.discriminator.load_state_dict(state)
 
     def diagnostics(self) -> dict:
         """Family-specific scalars for the logbook (none for the standard family)."""

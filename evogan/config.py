@@ -108,7 +108,27 @@ class LogConfig:
 
 @dataclass
 class ParallelConfig:
-    backend: str = _opt("inprocess", "backend behind toolbox.map that trains and evaluates the children")
+    backend: str = _opt(
+        "inprocess",
+        "backend behind toolbox.map that trains and evaluates the children: inprocess (one after another, in this "
+        "process) or ray (worker actors)",
+    )
+    workers: int = _opt(2, "ray: worker actors, created once per run; the children of a generation are split among them", lo=1)
+    cpus_per_worker: float = _opt(1.0, "ray: CPUs each worker reserves (fractions allowed)", lo=0.0, lo_open=True)
+    gpus_per_worker: float = _opt(
+        0.0, "ray: GPU share each worker reserves and computes on, e.g. 0.25 puts four workers on one GPU; 0: CPU workers",
+        lo=0.0, hi=1.0,
+    )
+    threads_per_worker: int = _opt(0, "ray: torch threads of each worker; 0: the whole CPUs it reserves (at least 1)", lo=0)
+    address: str = _opt(
+        "",
+        "ray: cluster to join: auto (the one `ray start` began on this machine), host:port or ray://host:port; "
+        "empty: start a private local Ray for this run",
+    )
+    object_store_mb: int = _opt(512, "ray: object store of the local Ray a run starts, in MB (0: Ray's default, 30% of RAM)", lo=0)
+    dashboard: bool = _opt(False, "ray: start the Ray dashboard with the local Ray")
+    max_restarts: int = _opt(3, "ray: times a dead worker is restarted and its unfinished work redone before the run fails", lo=0)
+    start_timeout: float = _opt(120.0, "ray: seconds to wait for the workers to start (free CPUs/GPUs) before failing", lo=0.0, lo_open=True)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from .config import Config, ConfigError
 from .data import DATASETS
 from .individual import Individual, same_individual
 from .models import build_models
-from .parallel import BACKENDS
+from .parallel import BACKENDS, BreedingKit
 from .sampling import sample_population
 from .seeding import derive_seed, torch_generator
 from .strategy import build_strategy, mutation_arguments
@@ -59,12 +59,12 @@ class Experiment:
         generator, discriminator = _seeded_models(config, self.data, "discriminator")
         self.generator = generator.to(self.device)
         self.adversary = ADVERSARIES.get(config.adversary, "adversary")(discriminator, config, self.device)
-        self.backend = BACKENDS.get(config.parallel.backend, "parallel.backend")(config)
+        make_backend = BACKENDS.get(config.parallel.backend, "parallel.backend")
         latent = operators.LATENTS.get(config.latent_distribution, "latent_distribution")
-        self.sample_latent = partial(latent, dim=config.latent_dim, device=self.device)
+        self.sample_latent = partial(latent, dim=config.latent_dim)
         self.toolbox = build_strategy(
             config, generator=self.generator, adversary=self.adversary, data=self.data,
-            backend=self.backend, sample_latent=self.sample_latent,
+            sample_latent=self.sample_latent,
         )
         self.mutation_args = mutation_arguments(
             config, generator=self.generator, adversary=self.adversary, sample_latent=self.sample_latent
@@ -74,6 +74,9 @@ class Experiment:
         self.stats = make_statistics()
         self.logbook = tools.Logbook()
         self.generation = 0
+        # last: a backend may start Ray, which nothing above should be able to leave running by failing
+        self.backend = make_backend(config)
+        self.toolbox.register("map", self.backend.map)
 
     def _initial_individual(self, index: int) -> Individual:
         generator, _ = _seeded_models(self.config, self.data, "generator", index)
@@ -88,6 +91,8 @@ class Experiment:
         ``callback(gen, population, logbook)`` runs after every generation; a true result stops the run.
         """
         last = self.config.generations if generations is None else generations
+        kit = BreedingKit.from_toolbox(self.toolbox, generator=self.generator, adversary=self.adversary)
+        self.backend.start(kit, engine_breed=self.toolbox.breed)
 
         def after_generation(gen, population, logbook):
             self.generation = gen

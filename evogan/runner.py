@@ -16,6 +16,7 @@ Layout of a run directory::
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import time
@@ -190,11 +191,21 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
         require_tensorboard()  # fail before any work
     run_dir = make_run_dir(config, out, root)
     (run_dir / "config.toml").write_text(config_to_toml(config))
-    experiment = Experiment(config)
+    with contextlib.ExitStack() as cleanup:  # closed in reverse, also on errors and Ctrl-C
+        experiment = Experiment(config)
+        cleanup.callback(experiment.close)  # stops parallel workers
+        writer = LogWriter(run_dir)
+        cleanup.callback(writer.close)
+        bar = Progress(config.generations, enabled=config.log.progress if progress is None else progress)
+        cleanup.callback(bar.close)
+        _run_experiment(experiment, run_dir, writer, bar)
+    return run_dir
+
+
+def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, bar: Progress) -> None:
+    config = experiment.config
     mutations = mutation_names(experiment.toolbox)  # includes mutations users registered themselves
-    writer = LogWriter(run_dir)
     drawn = _Figures(run_dir, experiment)
-    bar = Progress(config.generations, enabled=config.log.progress if progress is None else progress)
     history, rows = [], []
     every, last = config.metrics.every, config.generations
     started = None
@@ -221,20 +232,14 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
         bar.update(gen, summary_line(history[-1]))
         return out_of_time
 
-    try:
-        measure(0.0)
-        started = time.perf_counter()  # wall time counts training (and later evaluations), not this first one
-        experiment.run(callback=after_generation)
-        final = dict(history[-1])
-        reached = _first_all_modes(history)
-        final["first_all_modes_generation"] = reached["generation"] if reached else None
-        final["first_all_modes_wall_time"] = reached["wall_time"] if reached else None
-        final["sample_from"] = config.metrics.sample_from
-        final["stopped_by_time"] = experiment.generation < last
-        (run_dir / "metrics.json").write_text(json.dumps(final, indent=2) + "\n")
-        drawn.finish(history, rows, mutations, config.log.plots)
-    finally:
-        writer.close()
-        bar.close()
-        experiment.close()
-    return run_dir
+    measure(0.0)
+    started = time.perf_counter()  # wall time counts training (and later evaluations), not this first one
+    experiment.run(callback=after_generation)
+    final = dict(history[-1])
+    reached = _first_all_modes(history)
+    final["first_all_modes_generation"] = reached["generation"] if reached else None
+    final["first_all_modes_wall_time"] = reached["wall_time"] if reached else None
+    final["sample_from"] = config.metrics.sample_from
+    final["stopped_by_time"] = experiment.generation < last
+    (run_dir / "metrics.json").write_text(json.dumps(final, indent=2) + "\n")
+    drawn.finish(history, rows, mutations, config.log.plots)

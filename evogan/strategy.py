@@ -42,8 +42,12 @@ def mutation_arguments(config, *, generator, adversary, sample_latent) -> dict:
     )
 
 
-def build_strategy(config, *, generator, adversary, data, backend, sample_latent) -> base.Toolbox:
-    """Resolve every name in ``config`` (clear errors before training) and register the operators."""
+def build_strategy(config, *, generator, adversary, data, sample_latent, backend=None) -> base.Toolbox:
+    """Resolve every name in ``config`` (clear errors before training) and register the operators.
+
+    ``toolbox.map`` is ``backend.map`` when a backend is given, else the builtin ``map`` (in process);
+    ``Experiment`` registers its backend's map itself once the backend is built.
+    """
     toolbox = base.Toolbox()
     shared = mutation_arguments(config, generator=generator, adversary=adversary, sample_latent=sample_latent)
     if len(set(config.mutations)) != len(config.mutations):
@@ -75,7 +79,8 @@ def build_strategy(config, *, generator, adversary, data, backend, sample_latent
         gamma=config.gamma,
     )
     toolbox.register("select", operators.SELECTIONS.get(config.selection, "selection"))
-    toolbox.register("map", backend.map)
+    if backend is not None:
+        toolbox.register("map", backend.map)
 
     make_fakes = partial(sample_population, generator=generator, sample_latent=sample_latent)
     toolbox.register(

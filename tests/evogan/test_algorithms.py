@@ -137,7 +137,7 @@ def test_population_of_one_warns_that_crossover_does_nothing(small_config):
         ({"selection": "roulette"}, ["selection", "best", "nsga2"]),
         ({"dataset": "spiral"}, ["dataset", "ring", "grid"]),
         ({"adversary": "wasserstein"}, ["adversary", "standard"]),
-        ({"parallel": {"backend": "dask"}}, ["parallel.backend", "inprocess"]),
+        ({"parallel": {"backend": "dask"}}, ["parallel.backend", "inprocess", "ray"]),
         ({"mutations": ["heuristic", "heuristic"]}, ["mutations", "twice"]),
         ({"device": "tpu"}, ["device"]),
     ],

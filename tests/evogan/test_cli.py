@@ -58,7 +58,7 @@ def test_same_seed_same_files(tmp_path):
         (["--set", "mutations=['heuristic','wgan']"], ["wgan", "least_squares"]),
         (["--set", "population_size=0"], ["population_size"]),
         (["--set", "nonsense=1"], ["unknown config key 'nonsense'"]),
-        (["--set", "parallel.backend=ray"], ["parallel.backend", "inprocess"]),
+        (["--set", "parallel.backend=dask"], ["parallel.backend", "inprocess", "ray"]),
         (["missing.toml"], ["not found"]),
     ],
 )

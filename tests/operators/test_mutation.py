@@ -74,7 +74,7 @@ def test_seeded_noise_is_reproducible():
     parent = affine_individual(0.3, -0.2)
     d = LinearD()
     kwargs = dict(loss=heuristic, generator=Affine1D(), discriminate=lambda x: d(x).squeeze(-1),
-                  sample_latent=lambda n, rng: uniform(n, rng, dim=1, device="cpu"),
+                  sample_latent=lambda n, rng: uniform(n, rng, dim=1),
                   batch_size=8, lr=LR, betas=BETAS)
     a1 = mutate(parent, seed=5, **kwargs)
     a2 = mutate(parent, seed=5, **kwargs)

@@ -1,0 +1,253 @@
+"""The Ray backend: worker actors, each owning a device, breed the children of every generation.
+
+The pattern (EvoTorch's): actors are created once per run and receive a
+replica of the breeding operators then (:class:`~evogan.parallel.BreedingKit`).
+Every generation the main process trains the discriminator, puts its weights,
+the judge and the parents into the object store once (``ray.put``), splits
+the recipes into one contiguous piece per worker and reassembles the children
+in recipe order. A child's random numbers come from its recipe's seed, so the
+results do not depend on which worker made it.
+
+A worker that dies (a crash, a lost node, ``ray.kill``) is restarted by Ray
+with its replica and its unfinished piece is run again, up to
+``parallel.max_restarts`` times.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import time
+from dataclasses import replace
+from functools import partial
+
+import ray
+import torch
+
+from ..config import ConfigError
+from ..sampling import split_evenly
+from .kit import pack, unpack
+
+__all__ = ["RayBackend", "connect", "check_resources"]
+
+CPU = torch.device("cpu")
+
+
+@ray.remote
+class _Worker:
+    """One worker: a replica of the breeding operators on this actor's device."""
+
+    def __init__(self, kit, device: str, threads: int):
+        torch.set_num_threads(threads)
+        self.device = torch.device(device)
+        self.kit = kit.replicate(self.device)
+        self.toolbox = self.kit.toolbox()
+
+    def ready(self) -> int:
+        return os.getpid()
+
+    def breed(self, shared, plans) -> list:
+        """Children of ``plans`` (recipes whose parent and donor are indices into the shared members)."""
+        state, judge, members = unpack(shared, self.device)
+        self.kit.sync(state)
+        children = []
+        for plan in plans:
+            recipe = replace(plan, parent=members[plan.parent],
+                             donor=None if plan.donor is None else members[plan.donor])
+            children.append(self.toolbox.breed(recipe, judge))
+        return pack(children)
+
+    def apply(self, fn, items) -> list:
+        return pack([fn(unpack(item, self.device)) for item in items])
+
+
+def _host_port(address: str) -> tuple[str, int] | None:
+    """(host, port) of a ``host:port`` or ``ray://host:port`` address; None for ``auto``."""
+    if address == "auto":
+        return None
+    rest = address.split("://", 1)[-1]
+    host, sep, port = rest.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ConfigError(f"parallel.address: {address!r} is not auto, host:port or ray://host:port")
+    return host, int(port)
+
+
+def connect(parallel) -> bool:
+    """Connect to Ray as ``parallel`` says; returns True when this call started Ray (and must shut it down).
+
+    A process that already called ``ray.init`` (a notebook, a test session) keeps its connection.
+    """
+    if ray.is_initialized():
+        return False
+    options = dict(logging_level=logging.WARNING, log_to_driver=True)
+    if parallel.address:
+        target = _host_port(parallel.address)
+        if target is not None:
+            try:
+                socket.create_connection(target, timeout=5).close()
+            except OSError as err:
+                raise ConfigError(
+                    f"parallel.address: cannot reach the Ray cluster at {parallel.address} "
+                    f"({err.strerror or err}); start its head with `ray start --head`, or leave "
+                    "parallel.address empty to start a local Ray"
+                ) from None
+        try:
+            ray.init(address=parallel.address, **options)
+        except (ConnectionError, RuntimeError) as err:
+            raise ConfigError(f"parallel.address: cannot join the Ray cluster at {parallel.address}: {err}") from None
+        return True
+    if parallel.object_store_mb:
+        options["object_store_memory"] = parallel.object_store_mb * 1024 * 1024
+    ray.init(address="local", include_dashboard=parallel.dashboard, **options)
+    return True
+
+
+def check_resources(parallel, total: dict) -> None:
+    """A clear error when the cluster cannot ever hold the workers asked for."""
+    cpus, gpus = total.get("CPU", 0), total.get("GPU", 0)
+    if parallel.gpus_per_worker > 0 and gpus == 0:
+        raise ConfigError(
+            f"parallel.gpus_per_worker: {parallel.gpus_per_worker} asked for, but the Ray cluster has no GPU; "
+            "set it to 0 for CPU workers"
+        )
+    if parallel.workers * parallel.gpus_per_worker > gpus + 1e-9:
+        raise ConfigError(
+            f"parallel.gpus_per_worker: {parallel.workers} workers x {parallel.gpus_per_worker} GPU = "
+            f"{parallel.workers * parallel.gpus_per_worker:g} GPUs, but the Ray cluster has {gpus:g}; "
+            "use fewer workers or a smaller share"
+        )
+    if parallel.workers * parallel.cpus_per_worker > cpus + 1e-9:
+        raise ConfigError(
+            f"parallel.workers: {parallel.workers} workers x {parallel.cpus_per_worker} CPU = "
+            f"{parallel.workers * parallel.cpus_per_worker:g} CPUs, but the Ray cluster has {cpus:g}; "
+            "use fewer workers or set parallel.cpus_per_worker lower"
+        )
+
+
+class RayBackend:
+    """Worker actors on CPUs, GPU shares or a Ray cluster (``parallel.*`` keys of the config).
+
+    Built with the experiment, so that an unreachable address or more GPUs
+    than the cluster has fail before training; the actors start with
+    :meth:`start`. :meth:`map` recognises the engine's breeding call
+    (``partial(toolbox.breed, judge=...)``) and sends the judge and the
+    discriminator's weights by reference; any other ``fn`` is put in the
+    object store once per call and run on the workers as it is.
+    """
+
+    def __init__(self, config):
+        self.parallel = parallel = config.parallel
+        self.workers: list = []
+        self._kit = None
+        self._engine_breed = None
+        self._owns_ray = connect(parallel)
+        try:
+            check_resources(parallel, ray.cluster_resources())
+        except ConfigError:
+            self.close()
+            raise
+
+    @property
+    def device(self) -> str:
+        return "cuda" if self.parallel.gpus_per_worker > 0 else "cpu"
+
+    def start(self, kit, engine_breed=None) -> None:
+        """Create the workers with a CPU replica of ``kit``, once; wait until they run.
+
+        ``engine_breed`` is the main toolbox's ``breed``; calls of it through
+        :meth:`map` are sent as recipes plus the shared judge.
+        """
+        if self.workers:
+            return
+        self._kit, self._engine_breed = kit, engine_breed
+        self._home = _device_of(kit)  # where the main process keeps the population
+        p = self.parallel
+        threads = p.threads_per_worker or max(1, math.floor(p.cpus_per_worker))
+        # the main process holds the reference for the whole run, so a restarted worker can fetch it again
+        self._kit_ref = ray.put(kit.replicate(CPU))
+        options = dict(num_cpus=p.cpus_per_worker, num_gpus=p.gpus_per_worker,
+                       max_restarts=p.max_restarts, max_task_retries=p.max_restarts)
+        self.workers = [_Worker.options(**options).remote(self._kit_ref, self.device, threads) for _ in range(p.workers)]
+        started = time.perf_counter()
+        try:
+            ray.get([w.ready.remote() for w in self.workers], timeout=p.start_timeout)
+        except ray.exceptions.GetTimeoutError:
+            free = ray.available_resources()
+            self.close()
+            raise ConfigError(
+                f"parallel.start_timeout: the {p.workers} Ray workers ({p.cpus_per_worker:g} CPU, "
+                f"{p.gpus_per_worker:g} GPU each) did not start within {p.start_timeout:g} s; free now: "
+                f"{free.get('CPU', 0):g} CPU, {free.get('GPU', 0):g} GPU (other actors may hold the rest)"
+            ) from None
+        except ray.exceptions.RayActorError as err:
+            self.close()
+            raise RuntimeError(f"a Ray worker failed to start: {err}") from None
+        self.start_seconds = time.perf_counter() - started
+
+    def map(self, fn, items) -> list:
+        items = list(items)
+        if not items:
+            return []
+        if not self.workers:
+            raise RuntimeError("RayBackend.map before start(): the workers are created when the run starts")
+        judge = self._breeding_judge(fn)
+        if judge is not None:
+            plans, members = _index_members(items)
+            method, shared = "breed", ray.put(pack((self._kit.adversary.shared_state(), judge, members)))
+        else:
+            method, shared, plans = "apply", ray.put(fn), pack(items)
+        refs, start = [], 0
+        for worker, size in zip(self.workers, split_evenly(len(plans), len(self.workers))):
+            if size:
+                refs.append(getattr(worker, method).remote(shared, plans[start:start + size]))
+            start += size
+        return unpack([result for piece in _get(refs) for result in piece], self._home)
+
+    def _breeding_judge(self, fn):
+        if self._engine_breed is not None and isinstance(fn, partial) and fn.func is self._engine_breed \
+                and not fn.args and set(fn.keywords) == {"judge"}:
+            return fn.keywords["judge"]
+        return None
+
+    def close(self) -> None:
+        """Kill the workers; shut Ray down if this backend started it. Safe to call twice."""
+        for worker in self.workers:
+            try:
+                ray.kill(worker, no_restart=True)
+            except Exception:  # already dead, or Ray already gone
+                pass
+        self.workers, self._kit_ref = [], None
+        if self._owns_ray and ray.is_initialized():
+            ray.shutdown()
+        self._owns_ray = False
+
+
+def _device_of(kit) -> torch.device:
+    return next(iter(kit.generator.parameters()), torch.empty(0)).device
+
+
+def _index_members(recipes) -> tuple[list, list]:
+    """Recipes with parent and donor replaced by indices into one list of distinct members."""
+    members, index = [], {}
+
+    def slot(individual):
+        if individual is None:
+            return None
+        if id(individual) not in index:
+            index[id(individual)] = len(members)
+            members.append(individual)
+        return index[id(individual)]
+
+    return [replace(r, parent=slot(r.parent), donor=slot(r.donor)) for r in recipes], members
+
+
+def _get(refs) -> list:
+    """``ray.get`` that raises a worker's own exception (e.g. a ConfigError) instead of Ray's wrapper."""
+    try:
+        return ray.get(refs)
+    except ray.exceptions.RayTaskError as err:
+        raise err.as_instanceof_cause() from None
+    except ray.exceptions.RayActorError as err:
+        raise RuntimeError(f"a Ray worker died and could not be restarted (parallel.max_restarts): {err}") from None

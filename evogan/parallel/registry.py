@@ -1,0 +1,10 @@
+"""The registry of parallel backends."""
+
+from __future__ import annotations
+
+from ..registry import Registry
+
+__all__ = ["BACKENDS"]
+
+#: backends: name → class(config) (or a factory with that signature)
+BACKENDS = Registry("parallel backend")
