@@ -56,3 +56,22 @@ def small_config():
         model={"hidden": 16, "g_layers": 2, "d_layers": 2}, log={"progress": False, "plots": False},
         metrics={"every": 3, "samples": 500},
     )
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One real local Ray for the whole test session: 2 CPUs, no GPU, a small object store, no dashboard."""
+    import ray
+
+    ray.init(num_cpus=2, num_gpus=0, include_dashboard=False, object_store_memory=100 * 1024 * 1024,
+             logging_level="ERROR")
+    yield ray
+    ray.shutdown()
+
+
+def stable_logbook(logbook) -> list[dict]:
+    """A logbook's rows and chapters without the timings, for comparing two runs."""
+    rows = [{k: v for k, v in row.items() if k != "seconds"} for row in logbook]
+    chapters = {name: [{k: v for k, v in row.items() if k != "seconds"} for row in book]
+                for name, book in logbook.chapters.items()}
+    return rows + [chapters]

@@ -134,6 +134,8 @@ class WireTensor:
 
     def tensor(self, device) -> torch.Tensor:
         """The tensor on ``device``; to a GPU through pinned memory (an asynchronous copy)."""
+        if self.data.nbytes == 0:
+            return torch.empty(self.shape, dtype=self.dtype, device=device)
         if device.type == "cuda":
             staging = torch.empty(self.data.nbytes, dtype=torch.uint8, pin_memory=True)
             staging.numpy()[:] = self.data

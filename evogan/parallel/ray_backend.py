@@ -30,7 +30,7 @@ from ..config import ConfigError
 from ..sampling import split_evenly
 from .kit import pack, unpack
 
-__all__ = ["RayBackend", "connect", "check_resources"]
+__all__ = ["RayBackend", "connect", "check_address", "check_resources"]
 
 CPU = torch.device("cpu")
 
@@ -74,25 +74,31 @@ def _host_port(address: str) -> tuple[str, int] | None:
     return host, int(port)
 
 
+def check_address(address: str) -> None:
+    """A clear error within seconds when ``address`` is malformed or nothing listens there."""
+    target = _host_port(address)
+    if target is None:
+        return
+    try:
+        socket.create_connection(target, timeout=5).close()
+    except OSError as err:
+        raise ConfigError(
+            f"parallel.address: cannot reach the Ray cluster at {address} ({err.strerror or err}); start its head "
+            "with `ray start --head`, or leave parallel.address empty to start a local Ray"
+        ) from None
+
+
 def connect(parallel) -> bool:
     """Connect to Ray as ``parallel`` says; returns True when this call started Ray (and must shut it down).
 
     A process that already called ``ray.init`` (a notebook, a test session) keeps its connection.
     """
+    if parallel.address:
+        check_address(parallel.address)
     if ray.is_initialized():
         return False
     options = dict(logging_level=logging.WARNING, log_to_driver=True)
     if parallel.address:
-        target = _host_port(parallel.address)
-        if target is not None:
-            try:
-                socket.create_connection(target, timeout=5).close()
-            except OSError as err:
-                raise ConfigError(
-                    f"parallel.address: cannot reach the Ray cluster at {parallel.address} "
-                    f"({err.strerror or err}); start its head with `ray start --head`, or leave "
-                    "parallel.address empty to start a local Ray"
-                ) from None
         try:
             ray.init(address=parallel.address, **options)
         except (ConnectionError, RuntimeError) as err:
@@ -171,16 +177,18 @@ class RayBackend:
                        max_restarts=p.max_restarts, max_task_retries=p.max_restarts)
         self.workers = [_Worker.options(**options).remote(self._kit_ref, self.device, threads) for _ in range(p.workers)]
         started = time.perf_counter()
-        try:
-            ray.get([w.ready.remote() for w in self.workers], timeout=p.start_timeout)
-        except ray.exceptions.GetTimeoutError:
-            free = ray.available_resources()
+        pending = [w.ready.remote() for w in self.workers]
+        ready, pending = ray.wait(pending, num_returns=len(pending), timeout=p.start_timeout)
+        if pending:
+            total = ray.cluster_resources()
             self.close()
             raise ConfigError(
-                f"parallel.start_timeout: the {p.workers} Ray workers ({p.cpus_per_worker:g} CPU, "
-                f"{p.gpus_per_worker:g} GPU each) did not start within {p.start_timeout:g} s; free now: "
-                f"{free.get('CPU', 0):g} CPU, {free.get('GPU', 0):g} GPU (other actors may hold the rest)"
-            ) from None
+                f"parallel.start_timeout: only {len(ready)} of the {p.workers} Ray workers ({p.cpus_per_worker:g} "
+                f"CPU, {p.gpus_per_worker:g} GPU each) started within {p.start_timeout:g} s; the cluster has "
+                f"{total.get('CPU', 0):g} CPU and {total.get('GPU', 0):g} GPU in all, other actors hold the rest"
+            )
+        try:
+            ray.get(ready)
         except ray.exceptions.RayActorError as err:
             self.close()
             raise RuntimeError(f"a Ray worker failed to start: {err}") from None

@@ -1,0 +1,82 @@
+"""`evogan run` on the Ray backend in a subprocess that starts its own Ray: it leaves no process behind,
+neither at the end of a run nor after Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.timeout(240),
+    pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc (Linux)"),
+]
+
+ROOT = Path(__file__).resolve().parents[3]
+SMALL = ["--set", "population_size=2", "--set", "model.hidden=16", "--set", "metrics.samples=300",
+         "--set", "log.plots=false", "--quiet"]
+
+
+def marked_processes(mark: str) -> list[int]:
+    """Live processes whose environment carries ``EVOGAN_TEST_MARK=mark`` (the run, its Ray and workers)."""
+    needle = f"EVOGAN_TEST_MARK={mark}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone meanwhile, or not ours
+            continue
+        if needle in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until_gone(mark: str, seconds: float = 30.0) -> list[int]:
+    deadline = time.time() + seconds
+    while (left := marked_processes(mark)) and time.time() < deadline:
+        time.sleep(0.5)
+    return left
+
+
+def start(args, out: Path, mark: str) -> subprocess.Popen:
+    exe = Path(sys.executable).with_name("evogan")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "evogan"]
+    env = {**os.environ, "EVOGAN_TEST_MARK": mark}
+    return subprocess.Popen(command + ["run", *args, "--out", str(out)], env=env, cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def test_a_ray_run_finishes_and_shuts_its_ray_down(tmp_path):
+    mark = uuid.uuid4().hex
+    proc = start(["runs/ring_egan_crossover_ray.toml", "--set", "generations=3", *SMALL], tmp_path / "r", mark)
+    out, err = proc.communicate(timeout=200)
+    assert proc.returncode == 0, err
+    assert "run directory" in out and (tmp_path / "r" / "metrics.json").is_file()
+    assert wait_until_gone(mark) == []
+
+
+def test_ctrl_c_stops_a_ray_run_cleanly(tmp_path):
+    mark = uuid.uuid4().hex
+    proc = start(["runs/ring_egan_crossover_ray.toml", "--set", "generations=100000", *SMALL], tmp_path / "r", mark)
+    logbook = tmp_path / "r" / "logbook.csv"
+    deadline = time.time() + 150
+    while time.time() < deadline and proc.poll() is None:
+        if logbook.exists() and len(logbook.read_text().splitlines()) >= 3:  # header and two generations
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, proc.communicate()[1]
+    assert len(marked_processes(mark)) >= 3  # the check below can see them: the run, Ray's daemons, workers
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "evogan: interrupted" in err and "Traceback" not in err
+    assert wait_until_gone(mark) == []
