@@ -19,7 +19,6 @@ import logging
 import math
 import os
 import socket
-import time
 from dataclasses import replace
 from functools import partial
 
@@ -48,9 +47,10 @@ class _Worker:
     def ready(self) -> int:
         return os.getpid()
 
-    def breed(self, shared, plans) -> list:
-        """Children of ``plans`` (recipes whose parent and donor are indices into the shared members)."""
-        state, judge, members = unpack(shared, self.device)
+    def breed(self, shared, plans, members) -> list:
+        """Children of ``plans``: recipes whose parent and donor are indices into ``members``."""
+        state, judge = unpack(shared, self.device)
+        members = unpack(members, self.device)
         self.kit.sync(state)
         children = []
         for plan in plans:
@@ -176,7 +176,6 @@ class RayBackend:
         options = dict(num_cpus=p.cpus_per_worker, num_gpus=p.gpus_per_worker,
                        max_restarts=p.max_restarts, max_task_retries=p.max_restarts)
         self.workers = [_Worker.options(**options).remote(self._kit_ref, self.device, threads) for _ in range(p.workers)]
-        started = time.perf_counter()
         pending = [w.ready.remote() for w in self.workers]
         ready, pending = ray.wait(pending, num_returns=len(pending), timeout=p.start_timeout)
         if pending:
@@ -192,7 +191,6 @@ class RayBackend:
         except ray.exceptions.RayActorError as err:
             self.close()
             raise RuntimeError(f"a Ray worker failed to start: {err}") from None
-        self.start_seconds = time.perf_counter() - started
 
     def map(self, fn, items) -> list:
         items = list(items)
@@ -201,16 +199,13 @@ class RayBackend:
         if not self.workers:
             raise RuntimeError("RayBackend.map before start(): the workers are created when the run starts")
         judge = self._breeding_judge(fn)
-        if judge is not None:
-            plans, members = _index_members(items)
-            method, shared = "breed", ray.put(pack((self._kit.adversary.shared_state(), judge, members)))
+        pieces = _split(items, len(self.workers))
+        if judge is not None:  # D's weights and the judge once per generation; each worker's parents with its piece
+            shared = ray.put(pack((self._kit.adversary.shared_state(), judge)))
+            refs = [worker.breed.remote(shared, *_index_members(piece)) for worker, piece in zip(self.workers, pieces)]
         else:
-            method, shared, plans = "apply", ray.put(fn), pack(items)
-        refs, start = [], 0
-        for worker, size in zip(self.workers, split_evenly(len(plans), len(self.workers))):
-            if size:
-                refs.append(getattr(worker, method).remote(shared, plans[start:start + size]))
-            start += size
+            shared = ray.put(fn)
+            refs = [worker.apply.remote(shared, pack(piece)) for worker, piece in zip(self.workers, pieces)]
         return unpack([result for piece in _get(refs) for result in piece], self._home)
 
     def _breeding_judge(self, fn):
@@ -236,8 +231,17 @@ def _device_of(kit) -> torch.device:
     return next(iter(kit.generator.parameters()), torch.empty(0)).device
 
 
+def _split(items: list, parts: int) -> list[list]:
+    """Contiguous pieces of ``items`` of nearly equal sizes, at most ``parts`` of them, none empty."""
+    pieces, start = [], 0
+    for size in split_evenly(len(items), parts):
+        pieces.append(items[start:start + size])
+        start += size
+    return [piece for piece in pieces if piece]
+
+
 def _index_members(recipes) -> tuple[list, list]:
-    """Recipes with parent and donor replaced by indices into one list of distinct members."""
+    """Recipes with parent and donor replaced by indices into one packed list of the distinct members."""
     members, index = [], {}
 
     def slot(individual):
@@ -248,7 +252,8 @@ def _index_members(recipes) -> tuple[list, list]:
             members.append(individual)
         return index[id(individual)]
 
-    return [replace(r, parent=slot(r.parent), donor=slot(r.donor)) for r in recipes], members
+    plans = [replace(r, parent=slot(r.parent), donor=slot(r.donor)) for r in recipes]
+    return plans, pack(members)
 
 
 def _get(refs) -> list:
