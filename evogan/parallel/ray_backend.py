@@ -2,10 +2,11 @@
 
 The pattern (EvoTorch's): actors are created once per run and receive a
 replica of the breeding operators then (:class:`~evogan.parallel.BreedingKit`).
-Every generation the main process trains the discriminator, puts its weights,
-the judge and the parents into the object store once (``ray.put``), splits
-the recipes into one contiguous piece per worker and reassembles the children
-in recipe order. A child's random numbers come from its recipe's seed, so the
+Every generation the main process trains the discriminator, puts its weights
+and the judge into the object store once (``ray.put``), splits the recipes
+into one contiguous piece per worker (sent with the parents that piece uses)
+and reassembles the children in recipe order. Tensors travel packed as numpy
+buffers (``kit.pack``). A child's random numbers come from its recipe's seed, so the
 results do not depend on which worker made it.
 
 A worker that dies (a crash, a lost node, ``ray.kill``) is restarted by Ray
