@@ -235,3 +235,24 @@ def test_workers_that_cannot_start_time_out_with_the_free_resources(ray_session)
     finally:
         ray_session.kill(squatter)
     assert wait_for_free_cpus(ray_session) == 2  # the pending workers were removed too
+
+
+def test_discriminator_weights_go_to_the_object_store_once_per_generation(ray_session, monkeypatch):
+    ex = Experiment(ring_config(backend="ray", workers=2))
+    try:
+        ex.run(1)
+        puts = []
+        real_put = ray_session.put
+
+        def counting_put(value, **kwargs):
+            puts.append(value)
+            return real_put(value, **kwargs)
+
+        monkeypatch.setattr(ray_session, "put", counting_put)
+        ex.run(3)
+        assert len(puts) == 2  # one per generation, for 12 children on 2 workers
+        state, judge = puts[-1]
+        assert set(state) == set(ex.adversary.discriminator.state_dict())  # D's weights, as numpy buffers
+        assert judge.z.shape == (ex.config.eval_batch_size, ex.config.latent_dim)
+    finally:
+        ex.close()
