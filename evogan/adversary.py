@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from fitness.egan import quality
 
+from .config import ConfigError
 from .registry import Registry
 from .seeding import torch_generator
 
@@ -57,6 +58,22 @@ class StandardAdversary:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """D's raw output (logits) on ``x``: what the generator losses consume."""
         return self.discriminator(x).squeeze(-1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """D's penultimate activations, flattened: the input of its last layer with weights.
+
+        Needs a ``torch.nn.Sequential`` discriminator (the built-in MLP and DCGAN are).
+        """
+        if not isinstance(self.discriminator, torch.nn.Sequential):
+            raise ConfigError(
+                f"entropy_space = 'features' needs a torch.nn.Sequential discriminator, got "
+                f"{type(self.discriminator).__name__}; use entropy_space = 'samples'"
+            )
+        layers = list(self.discriminator)
+        last = max(i for i, layer in enumerate(layers) if any(True for _ in layer.parameters()))
+        for layer in layers[:last]:
+            x = layer(x)
+        return x.flatten(1)
 
     def loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """L_D = -E log D(x) - E log(1 - D(G(z)))."""

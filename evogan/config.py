@@ -140,11 +140,18 @@ class Config:
     population_size: int = _opt(4, "mu: parents kept after each selection", lo=1)
     mutations: list = _opt(
         ["minimax", "heuristic", "least_squares"],
-        "generator-loss mutations applied to every parent (names in operators.LOSSES)",
+        "generator-loss mutations applied to every parent (names in operators.LOSSES, optionally with "
+        "'+modifier' terms from operators.MODIFIERS, e.g. 'heuristic+entropy')",
     )
     p_cross: float = _opt(0.5, "probability that a child's update uses a random population member's fakes (on-the-fly crossover)", lo=0.0, hi=1.0)
     fitness: str = _opt("egan", "fitness function (names in fitness.FITNESSES)")
     gamma: float = _opt(0.05, "weight of the diversity fitness: F = F_q + gamma * F_d", lo=0.0)
+    entropy_weight: float = _opt(0.1, "EM-GAN lambda: weight of -H(fakes) in losses named '<loss>+entropy'", lo=0.0)
+    entropy_neighbours: int = _opt(3, "k of the k-nearest-neighbour (Kozachenko-Leonenko) entropy estimate", lo=1)
+    entropy_space: str = _opt(
+        "samples", "where the entropy of the fakes is estimated: the samples themselves or D's penultimate features",
+        choices=("samples", "features"),
+    )
     selection: str = _opt("best", "survivor selection (names in operators.SELECTIONS)")
     adversary: str = _opt("standard", "discriminator family (names in evogan.ADVERSARIES)")
     dataset: str = _opt("ring", "training data (names in evogan.DATASETS)")

@@ -93,7 +93,7 @@ def flatten_record(logbook, mutations: list[str]) -> dict:
                 row[f"{chapter}_{key}"] = float(value)
     operators = row["survivors"].split()
     for name in mutations:
-        row[f"sel_{name}"] = sum(op.split("+")[0] == name for op in operators)
+        row[f"sel_{name}"] = sum(op.removesuffix("+crossover") == name for op in operators)
     row["sel_crossover"] = sum(op.endswith("+crossover") for op in operators)
     return row
 

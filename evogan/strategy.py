@@ -3,6 +3,7 @@
 Registered names (all plain functions bound with ``functools.partial``):
 
 - ``mutate_<name>`` for each loss in ``config.mutations`` (``operators.mutate``);
+  a name may add modifiers to its base loss with "+" (``heuristic+entropy``);
 - ``mate``: the on-the-fly crossover; ``evaluate``: the fitness;
 - ``select``: survivor selection; ``map``: the parallel backend;
 - ``vary``, ``breed``, ``train_discriminator``, ``judge``, ``diagnostics``:
@@ -54,13 +55,18 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         raise ConfigError(f"mutations: {config.mutations} lists a loss twice")
     supported = getattr(adversary, "supported_losses", None)
     for name in config.mutations:
-        loss = operators.LOSSES.get(name, "mutations")
-        if supported is not None and name not in supported:
+        loss_name, *extras = name.split("+")
+        loss = operators.LOSSES.get(loss_name, "mutations")
+        if supported is not None and loss_name not in supported:
             raise ConfigError(
-                f"mutations: loss {name!r} is not supported by the {config.adversary!r} discriminator "
+                f"mutations: loss {loss_name!r} is not supported by the {config.adversary!r} discriminator "
                 f"family; it supports: {', '.join(supported)}"
             )
-        toolbox.register(f"mutate_{name}", operators.mutate, loss=loss, **shared)
+        modifiers = tuple(
+            partial(operators.MODIFIERS.get(extra, f"mutations ({name!r})"), adversary=adversary, config=config)
+            for extra in extras
+        )
+        toolbox.register(f"mutate_{name}", operators.mutate, loss=loss, modifiers=modifiers, **shared)
 
     if config.population_size == 1 and config.p_cross > 0:
         warnings.warn(

@@ -2,11 +2,14 @@
 
 from evogan.registry import Registry
 
-__all__ = ["LOSSES", "SELECTIONS", "LATENTS"]
+__all__ = ["LOSSES", "MODIFIERS", "SELECTIONS", "LATENTS"]
 
 #: generator-loss mutations: name → fn(d_fake) -> scalar tensor
 LOSSES = Registry("loss mutation")
+#: loss modifiers, appended to a loss name with "+" (``heuristic+entropy``):
+#: name → fn(fake, *, adversary, config) -> scalar tensor added to the base loss
+MODIFIERS = Registry("loss modifier")
 #: survivor selection: name → fn(individuals, k) -> list
 SELECTIONS = Registry("selection")
-#: latent priors: name → fn(n, generator, *, dim, device) -> tensor
+#: latent priors: name → fn(n, generator, *, dim) -> tensor on generator.device
 LATENTS = Registry("latent distribution")
