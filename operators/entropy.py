@@ -12,8 +12,9 @@ and V_d = pi^(d/2) / Gamma(d/2 + 1) the volume of the unit d-ball. It is
 consistent (H_hat -> H as N grows) for any density, in nats. Here the
 distances come from all pairs (``torch.cdist``, O(N^2 d), cheaper than a
 k-d tree at mini-batch sizes). ``log r_i`` is computed as
-``0.5 * log(r_i^2 + eps^2)`` so that coincident samples (a collapsed batch)
-give a large, finite gradient that pushes them apart instead of NaN.
+``0.5 * log(r_i^2 + eps^2)``: nearly coincident samples get a large, finite
+push apart, and exactly coincident ones (none between them, by symmetry)
+give no NaN.
 
 The estimate runs on the samples themselves (``entropy_space = "samples"``,
 images flattened) or on the discriminator's penultimate features
@@ -47,8 +48,8 @@ def knn_entropy(x: torch.Tensor, k: int = 3) -> torch.Tensor:
     kth = squared.topk(k, dim=1, largest=False).values[:, -1]
     log_r = 0.5 * torch.log(kth + _EPS**2)
     log_unit_ball = (d / 2) * math.log(math.pi) - math.lgamma(d / 2 + 1)
-    return torch.special.digamma(torch.tensor(float(n))) - torch.special.digamma(torch.tensor(float(k))) \
-        + log_unit_ball + d * log_r.mean()
+    digamma_n_minus_k = sum(1.0 / j for j in range(k, n))  # psi(n) - psi(k), exactly, for integers
+    return digamma_n_minus_k + log_unit_ball + d * log_r.mean()
 
 
 @MODIFIERS.register("entropy")

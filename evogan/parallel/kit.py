@@ -144,12 +144,6 @@ class WireTensor:
             flat = torch.from_numpy(self.data.copy())  # Ray's buffers are read-only
         return flat.view(self.dtype).reshape(self.shape)
 
-    def __getstate__(self):
-        return self.data, self.dtype, self.shape
-
-    def __setstate__(self, state):
-        self.data, self.dtype, self.shape = state
-
 
 def pack(obj):
     """``obj`` ready for Ray: every tensor on the CPU as a :class:`WireTensor`."""
