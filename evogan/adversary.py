@@ -46,7 +46,7 @@ class Judge:
 class StandardAdversary:
     """E-GAN's discriminator: binary cross-entropy on a logit output."""
 
-    supported_losses = None  # every loss on logits
+    output = "logit"  # what __call__ returns; losses declare what they consume (strategy checks the match)
 
     def __init__(self, discriminator: torch.nn.Module, config, device):
         self.config = config

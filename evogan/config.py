@@ -79,6 +79,16 @@ class ModelConfig:
         "averages (G(z) depends on z alone) or the batch's own (as in training)",
         choices=("running", "batch"),
     )
+    g_activation: str = _opt(
+        "relu", "generator hidden activation: relu, or EM-GAN's entropy-sensitive esa = relu(x) * exp(alpha * H)",
+        choices=("relu", "esa"),
+    )
+    d_activation: str = _opt(
+        "leaky_relu", "discriminator hidden activation: LeakyReLU 0.2, or EM-GAN's ealrelu with leak beta * H",
+        choices=("leaky_relu", "ealrelu"),
+    )
+    esa_alpha: float = _opt(0.2, "ESA alpha: activations are scaled by exp(alpha * H), H in (0, 1) the batch entropy", lo=0.0)
+    ealrelu_beta: float = _opt(0.2, "EALReLU beta: the negative slope is beta * H, H in (0, 1) the batch entropy", lo=0.0, hi=1.0)
 
 
 @dataclass
@@ -152,6 +162,11 @@ class Config:
         "samples", "where the entropy of the fakes is estimated: the samples themselves or D's penultimate features",
         choices=("samples", "features"),
     )
+    edge_weight: float = _opt(1.0, "lambda_e: weight of the Sobel edge loss in losses named '<loss>+edge' (images)", lo=0.0)
+    edge_pairing: str = _opt(
+        "random", "which real image each fake's edges are compared with: a random one (the paper) or the batch's nearest",
+        choices=("random", "nearest"),
+    )
     selection: str = _opt("best", "survivor selection (names in operators.SELECTIONS)")
     adversary: str = _opt("standard", "discriminator family (names in evogan.ADVERSARIES)")
     dataset: str = _opt("ring", "training data (names in evogan.DATASETS)")
@@ -165,6 +180,11 @@ class Config:
     beta2: float = _opt(0.99, "Adam beta2 (both networks)", lo=0.0, hi=1.0, hi_open=True)
     latent_dim: int = _opt(2, "size of the generator's noise vector z (the image runs in runs/ use 100)", lo=1)
     latent_distribution: str = _opt("normal", "prior of z", choices=("normal", "uniform"))
+    latent_mean_rescaling: bool = _opt(False, "mean rescaling (MR): add one mu ~ U(-1, 1) to every entry of each drawn z")
+    latent_common_features: int = _opt(
+        0, "common feature training (CFT): FD extra latent dimensions; G starts with a learned linear map "
+        "latent_dim -> latent_dim + FD, trained with G (0: off)", lo=0,
+    )
     device: str = _opt("auto", "torch device: auto (cuda when available), cpu, cuda, cuda:N")
     data: DataConfig = field(default_factory=DataConfig, metadata={"doc": "image datasets"})
     model: ModelConfig = field(default_factory=ModelConfig, metadata={"doc": "networks"})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import torch
 from deap import tools
 
@@ -60,8 +58,7 @@ class Experiment:
         self.generator = generator.to(self.device)
         self.adversary = ADVERSARIES.get(config.adversary, "adversary")(discriminator, config, self.device)
         make_backend = BACKENDS.get(config.parallel.backend, "parallel.backend")
-        latent = operators.LATENTS.get(config.latent_distribution, "latent_distribution")
-        self.sample_latent = partial(latent, dim=config.latent_dim)
+        self.sample_latent = operators.latent_sampler(config)
         self.toolbox = build_strategy(
             config, generator=self.generator, adversary=self.adversary, data=self.data,
             sample_latent=self.sample_latent,

@@ -43,6 +43,31 @@ def mutation_arguments(config, *, generator, adversary, sample_latent) -> dict:
     )
 
 
+def _resolve_mutation(name: str, config, *, adversary, data):
+    """``"base+mod+..."`` → (loss fn, modifier partials), refusing what the family or the data cannot support.
+
+    A loss declares what it consumes with a ``consumes`` attribute (default
+    ``"logit"``), a family what its ``__call__`` returns with ``output``.
+    """
+    loss_name, *extras = name.split("+")
+    loss = operators.LOSSES.get(loss_name, "mutations")
+    output = getattr(adversary, "output", "logit")
+    if getattr(loss, "consumes", "logit") != output:
+        fitting = [n for n in operators.LOSSES if getattr(operators.LOSSES[n], "consumes", "logit") == output]
+        raise ConfigError(
+            f"mutations: loss {loss_name!r} does not work with the {config.adversary!r} discriminator family "
+            f"(it outputs a {output}); losses that do: {', '.join(fitting)}"
+        )
+    modifiers = []
+    for extra in extras:
+        modifier = operators.MODIFIERS.get(extra, f"mutations ({name!r})")
+        kind = getattr(modifier, "data_kind", None)
+        if kind is not None and kind != data.kind:
+            raise ConfigError(f"mutations: modifier {extra!r} in {name!r} needs {kind} data; {config.dataset!r} is {data.kind} data")
+        modifiers.append(partial(modifier, adversary=adversary, data=data, config=config))
+    return loss, tuple(modifiers)
+
+
 def build_strategy(config, *, generator, adversary, data, sample_latent, backend=None) -> base.Toolbox:
     """Resolve every name in ``config`` (clear errors before training) and register the operators.
 
@@ -53,19 +78,8 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
     shared = mutation_arguments(config, generator=generator, adversary=adversary, sample_latent=sample_latent)
     if len(set(config.mutations)) != len(config.mutations):
         raise ConfigError(f"mutations: {config.mutations} lists a loss twice")
-    supported = getattr(adversary, "supported_losses", None)
     for name in config.mutations:
-        loss_name, *extras = name.split("+")
-        loss = operators.LOSSES.get(loss_name, "mutations")
-        if supported is not None and loss_name not in supported:
-            raise ConfigError(
-                f"mutations: loss {loss_name!r} is not supported by the {config.adversary!r} discriminator "
-                f"family; it supports: {', '.join(supported)}"
-            )
-        modifiers = tuple(
-            partial(operators.MODIFIERS.get(extra, f"mutations ({name!r})"), adversary=adversary, config=config)
-            for extra in extras
-        )
+        loss, modifiers = _resolve_mutation(name, config, adversary=adversary, data=data)
         toolbox.register(f"mutate_{name}", operators.mutate, loss=loss, modifiers=modifiers, **shared)
 
     if config.population_size == 1 and config.p_cross > 0:

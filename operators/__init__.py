@@ -5,7 +5,8 @@
 - ``on_the_fly_crossover``: the crossover of Alessi (2024).
 - ``SELECTIONS``: "best" ((mu, lambda) truncation) and "nsga2".
 - ``MODIFIERS``: terms added to any loss, named after it with "+"
-  (``heuristic+entropy``: EM-GAN's entropy maximisation).
+  (``heuristic+entropy``: EM-GAN's entropy maximisation; ``+edge``: the
+  Sobel edge loss of Song & Kim 2023).
 - ``LATENTS``: priors of z.
 
 Register your own: ``LOSSES.register("hinge", fn)`` makes ``"hinge"`` valid in
@@ -14,8 +15,9 @@ Register your own: ``LOSSES.register("hinge", fn)`` makes ``"hinge"`` valid in
 
 from .registry import LATENTS, LOSSES, MODIFIERS, SELECTIONS
 from .egan import heuristic, least_squares, minimax
-from .latent import normal, uniform
+from .latent import latent_sampler, mean_rescaled, normal, uniform
 from .entropy import entropy_bonus, knn_entropy
+from .edges import edge_loss, sobel_edges
 from .mutation import mutate
 from .crossover import on_the_fly_crossover
 from .selection import select_best, select_nsga2
@@ -25,6 +27,8 @@ __all__ = [
     "MODIFIERS",
     "knn_entropy",
     "entropy_bonus",
+    "sobel_edges",
+    "edge_loss",
     "SELECTIONS",
     "LATENTS",
     "minimax",
@@ -32,6 +36,8 @@ __all__ = [
     "least_squares",
     "normal",
     "uniform",
+    "mean_rescaled",
+    "latent_sampler",
     "mutate",
     "on_the_fly_crossover",
     "select_best",

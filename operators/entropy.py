@@ -53,7 +53,7 @@ def knn_entropy(x: torch.Tensor, k: int = 3) -> torch.Tensor:
 
 
 @MODIFIERS.register("entropy")
-def entropy_bonus(fake: torch.Tensor, *, adversary, config) -> torch.Tensor:
+def entropy_bonus(fake: torch.Tensor, *, adversary, config, rng=None, data=None) -> torch.Tensor:
     """-lambda * H_hat(fakes) / d: added to a base loss (``heuristic+entropy``), it rewards spread-out batches."""
     points = (adversary.features(fake) if config.entropy_space == "features" else fake).flatten(1)
     return -config.entropy_weight * knn_entropy(points, config.entropy_neighbours) / points.shape[1]

@@ -26,9 +26,9 @@ def mutate(
     betas: tuple[float, float],
     steps: int = 1,
     seed: int = 0,
-    modifiers: Sequence[Callable[[torch.Tensor], torch.Tensor]] = (),
+    modifiers: Sequence[Callable[..., torch.Tensor]] = (),
 ) -> Individual:
-    """Make a child by ``steps`` Adam steps on ``loss(D(G(z))) + sum(m(G(z)) for m in modifiers)``.
+    """Make a child by ``steps`` Adam steps on ``loss(D(G(z))) + sum(m(G(z), rng=rng) for m in modifiers)``.
 
     The child continues ``parent``'s Adam state. Without a ``donor`` it starts
     from the parent's weights (E-GAN). With a donor g' (on-the-fly crossover,
@@ -52,8 +52,8 @@ def mutate(
         leaves = {name: weights[name].detach().requires_grad_(True) for name in trainable}
         fake, buffers = generate_training(generator, {**weights, **leaves}, sample_latent(batch_size, rng))
         value = loss(discriminate(fake))
-        for modifier in modifiers:  # e.g. EM-GAN's -lambda * H(fakes)
-            value = value + modifier(fake)
+        for modifier in modifiers:  # e.g. EM-GAN's -lambda * H(fakes); rng: a modifier's own draws (real batches)
+            value = value + modifier(fake, rng=rng)
         grads = torch.autograd.grad(value, list(leaves.values()))
         with torch.no_grad():
             new, adam = adam_step(

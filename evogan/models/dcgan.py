@@ -21,7 +21,7 @@ import math
 
 from torch import nn
 
-from .registry import MODELS, require_kind
+from .registry import MODELS, discriminator_activation, generator_activation, require_kind
 
 __all__ = ["dcgan_generator", "dcgan_discriminator", "dcgan_models", "SUPPORTED_SIZES"]
 
@@ -36,31 +36,35 @@ def _stages(size: int) -> tuple[int, int]:
     return start, int(math.log2(size // start))
 
 
-def dcgan_generator(latent_dim: int, channels: int, size: int, width: int = 64) -> nn.Sequential:
+def dcgan_generator(latent_dim: int, channels: int, size: int, width: int = 64, activation=None) -> nn.Sequential:
+    """``activation``: factory of the hidden nonlinearity (default ReLU)."""
+    activation = activation or (lambda: nn.ReLU(True))
     start, doublings = _stages(size)
     ch = width * 2 ** (doublings - 1)
     layers = [
         nn.Unflatten(1, (latent_dim, 1, 1)),
         nn.ConvTranspose2d(latent_dim, ch, start, 1, 0, bias=False),
         nn.BatchNorm2d(ch),
-        nn.ReLU(True),
+        activation(),
     ]
     for _ in range(doublings - 1):
-        layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), activation()]
         ch //= 2
     layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1), nn.Tanh()]
     return nn.Sequential(*layers)
 
 
-def dcgan_discriminator(channels: int, size: int, width: int = 64) -> nn.Sequential:
+def dcgan_discriminator(channels: int, size: int, width: int = 64, activation=None) -> nn.Sequential:
+    """``activation``: factory of the hidden nonlinearity (default LeakyReLU 0.2)."""
+    activation = activation or (lambda: nn.LeakyReLU(0.2, True))
     start, halvings = _stages(size)
     ch = width
-    layers = [nn.Conv2d(channels, ch, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+    layers = [nn.Conv2d(channels, ch, 4, 2, 1), activation()]
     for _ in range(halvings - 1):
         layers += [
             nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False),
             nn.BatchNorm2d(ch * 2, track_running_stats=False),
-            nn.LeakyReLU(0.2, True),
+            activation(),
         ]
         ch *= 2
     layers += [nn.Conv2d(ch, 1, start, 1, 0), nn.Flatten()]
@@ -82,8 +86,8 @@ def dcgan_init(module: nn.Module) -> None:
 def dcgan_models(config, data):
     require_kind("dcgan", data, "image")
     channels, size, _ = data.shape
-    generator = dcgan_generator(config.latent_dim, channels, size, config.model.width)
-    discriminator = dcgan_discriminator(channels, size, config.model.width)
+    generator = dcgan_generator(config.latent_dim, channels, size, config.model.width, generator_activation(config))
+    discriminator = dcgan_discriminator(channels, size, config.model.width, discriminator_activation(config))
     generator.apply(dcgan_init)
     discriminator.apply(dcgan_init)
     return generator, discriminator

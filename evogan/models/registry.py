@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+from functools import partial
+
 from torch import nn
 
 from ..config import ConfigError
 from ..registry import Registry
+from .activations import EntropyAdjustedLeakyReLU, EntropySensitiveActivation
 
-__all__ = ["MODELS", "build_models", "DEFAULT_FAMILY"]
+__all__ = ["MODELS", "build_models", "DEFAULT_FAMILY", "generator_activation", "discriminator_activation"]
 
 #: network families: name → fn(config, data) -> (generator, discriminator)
 MODELS = Registry("model family")
@@ -23,7 +27,27 @@ def build_models(config, data) -> tuple[nn.Module, nn.Module]:
         family = DEFAULT_FAMILY.get(data.kind)
         if family is None:
             raise ConfigError(f"model.family: no default family for {data.kind!r} data; set one of: {', '.join(MODELS.names())}")
-    return MODELS.get(family, "model.family")(config, data)
+    builder = MODELS.get(family, "model.family")
+    extra = config.latent_common_features
+    if not extra:
+        return builder(config, data)
+    # CFT: G = body(W z + b), with W z of latent_dim + FD entries; the map is part of every individual's weights
+    body, discriminator = builder(dataclasses.replace(config, latent_dim=config.latent_dim + extra), data)
+    return nn.Sequential(nn.Linear(config.latent_dim, config.latent_dim + extra), body), discriminator
+
+
+def generator_activation(config):
+    """Factory of the generator's hidden nonlinearity (``model.g_activation``)."""
+    if config.model.g_activation == "esa":
+        return partial(EntropySensitiveActivation, config.model.esa_alpha)
+    return nn.ReLU
+
+
+def discriminator_activation(config):
+    """Factory of the discriminator's hidden nonlinearity (``model.d_activation``)."""
+    if config.model.d_activation == "ealrelu":
+        return partial(EntropyAdjustedLeakyReLU, config.model.ealrelu_beta)
+    return partial(nn.LeakyReLU, 0.2)
 
 
 def require_kind(family: str, data, kind: str) -> None:
