@@ -131,3 +131,6 @@ class StandardAdversary:
     def diagnostics(self) -> dict:
         """Family-specific scalars for the logbook (none for the standard family)."""
         return {}
+
+
+from . import began  # noqa: E402,F401  -- registers the BEGAN families (began_v3, began_cs)

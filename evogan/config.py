@@ -167,8 +167,15 @@ class Config:
         "random", "which real image each fake's edges are compared with: a random one (the paper) or the batch's nearest",
         choices=("random", "nearest"),
     )
+    began_gamma: float = _opt(0.5, "BEGAN gamma: the equilibrium E L(G(z)) = gamma E L(x) that k_t steers to", lo=0.0, hi=1.0)
+    began_lambda_k: float = _opt(0.001, "BEGAN lambda_k: learning rate of k_t", lo=0.0)
+    began_alpha: float = _opt(0.1, "BEGAN alpha: weight of the constraint loss ||z - Enc(G(z))|| in L_D", lo=0.0)
+    began_eta: int = _opt(1, "BEGAN reconstruction error |v - D(v)|^eta: 1 (L1) or 2 (L2)", choices=(1, 2))
     selection: str = _opt("best", "survivor selection (names in operators.SELECTIONS)")
-    adversary: str = _opt("standard", "discriminator family (names in evogan.ADVERSARIES)")
+    adversary: str = _opt(
+        "standard", "discriminator family (names in evogan.ADVERSARIES): standard (E-GAN), began_v3 (VAE D), "
+        "began_cs (autoencoder D); the BEGAN families take the 'began' mutation",
+    )
     dataset: str = _opt("ring", "training data (names in evogan.DATASETS)")
     d_steps: int = _opt(2, "n_D: discriminator Adam steps per generation", lo=1)
     g_steps: int = _opt(1, "k: generator Adam steps that make one child", lo=1)

@@ -54,9 +54,14 @@ class Experiment:
         self.config = config = config if config is not None else Config()
         self.device = resolve_device(config.device)
         self.data = DATASETS.get(config.dataset, "dataset")(config, self.device)
+        family = ADVERSARIES.get(config.adversary, "adversary")
         generator, discriminator = _seeded_models(config, self.data, "discriminator")
+        if hasattr(family, "build_network"):  # a family with its own kind of D (BEGAN's autoencoders)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(derive_seed(config.seed, "init", "discriminator", config.adversary))
+                discriminator = family.build_network(config, self.data)
         self.generator = generator.to(self.device)
-        self.adversary = ADVERSARIES.get(config.adversary, "adversary")(discriminator, config, self.device)
+        self.adversary = family(discriminator, config, self.device)
         make_backend = BACKENDS.get(config.parallel.backend, "parallel.backend")
         self.sample_latent = operators.latent_sampler(config)
         self.toolbox = build_strategy(

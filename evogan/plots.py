@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["plot_samples", "plot_fitness", "plot_operators", "plot_metrics", "spread", "METRIC_TITLES"]
+__all__ = ["plot_samples", "plot_fitness", "plot_operators", "plot_metrics", "plot_diagnostics", "spread", "METRIC_TITLES"]
 
 
 def spread(items: list, count: int) -> list:
@@ -118,6 +118,29 @@ def plot_metrics(history: list[dict], path: Path) -> None:
         ax.set_xlabel("generation")
         if key in ("modes_covered", "modes"):
             ax.axhline(history[0]["n_modes"], color="tab:red", lw=0.8, ls="--")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+#: logbook diagnostics → panel title (other keys are titled by their name)
+DIAGNOSTIC_TITLES = {
+    "k_t": "BEGAN k_t (a sudden drop signals collapse)",
+    "m_global": "BEGAN M_global (convergence)",
+}
+
+
+def plot_diagnostics(rows: list[dict], keys: list[str], path: Path) -> None:
+    """One panel per family diagnostic in the logbook (BEGAN's k_t and M_global), over generations."""
+    keys = [k for k in keys if rows and k in rows[-1]]
+    if not keys:
+        return
+    gens = [r["gen"] for r in rows]
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.2), squeeze=False)
+    for ax, key in zip(axes.flat, keys):
+        ax.plot(gens, [r[key] for r in rows], lw=1)
+        ax.set_title(DIAGNOSTIC_TITLES.get(key, key), fontsize=10)
+        ax.set_xlabel("generation")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -166,6 +166,7 @@ class _Figures:
             plots.plot_fitness(rows, self.run_dir / "fitness.png")
             plots.plot_operators(rows, mutations, self.run_dir / "operators.png")
             plots.plot_metrics(history, self.run_dir / "metrics.png")
+            plots.plot_diagnostics(rows, list(self.experiment.toolbox.diagnostics()), self.run_dir / "discriminator.png")
         if self.tensorboard:
             self.tensorboard.close()
 

@@ -55,14 +55,17 @@ def sample_population(
     sample_latent: Callable[[int, torch.Generator], torch.Tensor],
     running_stats: bool = False,
     chunk: int = 4096,
-) -> torch.Tensor:
+    with_latents: bool = False,
+):
     """n samples drawn evenly from the members (E-GAN's fakes for D: m / mu per parent).
 
     Large requests are generated ``chunk`` latent vectors at a time to bound memory.
+    With ``with_latents``, returns (samples, the latents they came from).
     """
     shares = [(m, k) for m, k in zip(members, split_evenly(n, len(members))) if k]
-    out = []
+    out, latents = [], []
     for member, k in shares:
         z = sample_latent(k, rng)
+        latents.append(z)
         out += [generate(generator, member, part, running_stats=running_stats) for part in z.split(chunk)]
-    return torch.cat(out)
+    return (torch.cat(out), torch.cat(latents)) if with_latents else torch.cat(out)

@@ -1,7 +1,7 @@
 """Variation and selection operators of evogan.
 
 - ``LOSSES``: generator-loss mutations by name (E-GAN: minimax, heuristic,
-  least_squares); ``mutate`` turns one into a child.
+  least_squares; BEGAN: began); ``mutate`` turns one into a child.
 - ``on_the_fly_crossover``: the crossover of Alessi (2024).
 - ``SELECTIONS``: "best" ((mu, lambda) truncation) and "nsga2".
 - ``MODIFIERS``: terms added to any loss, named after it with "+"
@@ -15,6 +15,7 @@ Register your own: ``LOSSES.register("hinge", fn)`` makes ``"hinge"`` valid in
 
 from .registry import LATENTS, LOSSES, MODIFIERS, SELECTIONS
 from .egan import heuristic, least_squares, minimax
+from .began import began_loss
 from .latent import latent_sampler, mean_rescaled, normal, uniform
 from .entropy import entropy_bonus, knn_entropy
 from .edges import edge_loss, sobel_edges
@@ -34,6 +35,7 @@ __all__ = [
     "minimax",
     "heuristic",
     "least_squares",
+    "began_loss",
     "normal",
     "uniform",
     "mean_rescaled",
