@@ -1,7 +1,7 @@
 """One flat-ish config with documented defaults and strict overrides.
 
 Top-level keys describe the evolutionary strategy; a few sections group the
-rest (``[data]``, ``[model]``, ``[metrics]``, ``[log]``, ``[parallel]``). Every field
+rest (``[data]``, ``[model]``, ``[metrics]``, ``[log]``, ``[parallel]``, ``[dyngan]``). Every field
 carries its documentation and its allowed range in ``metadata``; the README's
 config reference is generated from it (``evogan config``). Unknown keys, wrong
 types and out-of-range values raise :class:`ConfigError` naming the key.
@@ -33,6 +33,7 @@ __all__ = [
     "MetricsConfig",
     "LogConfig",
     "ParallelConfig",
+    "DynganConfig",
     "load_config",
     "apply_overrides",
     "parse_override",
@@ -142,6 +143,18 @@ class ParallelConfig:
 
 
 @dataclass
+class DynganConfig:
+    enabled: bool = _opt(False, "DynGAN: detect collapsed real samples and train niches (sub-populations) on them")
+    pool: int = _opt(2500, "real samples tracked by the collapse detector (a fixed draw; the niches' training data)", lo=2)
+    momentum: float = _opt(0.8, "weight of the old value in each real sample's moving average of D's logit", lo=0.0, hi=1.0, hi_open=True)
+    delta: float = _opt(0.1, "a sample is collapsed when its average logit exceeds -log(delta)", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    tau: float = _opt(0.05, "a niche splits when more than this fraction of its samples is collapsed", lo=0.0, hi=1.0, hi_open=True)
+    every: int = _opt(50, "check for collapse every N generations", lo=1)
+    clusters: int = _opt(2, "k of the k-means that splits a niche's collapsed samples into new partitions (D features)", lo=1)
+    max_niches: int = _opt(6, "most niches (each is a sub-population of population_size generators)", lo=1)
+
+
+@dataclass
 class Config:
     name: str = _opt("", "experiment name; runs go to runs/<name>/<timestamp>/ (default: the config file's stem, or 'default')")
     seed: int = _opt(0, "run seed: every random draw derives from it, so a run is reproducible", lo=0)
@@ -198,6 +211,7 @@ class Config:
     metrics: MetricsConfig = field(default_factory=MetricsConfig, metadata={"doc": "sample metrics"})
     log: LogConfig = field(default_factory=LogConfig, metadata={"doc": "terminal and figures"})
     parallel: ParallelConfig = field(default_factory=ParallelConfig, metadata={"doc": "parallel backend"})
+    dyngan: DynganConfig = field(default_factory=DynganConfig, metadata={"doc": "DynGAN collapse detection and niches"})
 
     def __post_init__(self):
         validate(self)

@@ -14,6 +14,7 @@ from .config import Config, ConfigError
 from .data import DATASETS
 from .individual import Individual, same_individual
 from .models import build_models
+from .niches import DynamicNiches, Niche, PartitionData
 from .parallel import BACKENDS, BreedingKit
 from .sampling import sample_population
 from .seeding import derive_seed, torch_generator
@@ -64,8 +65,9 @@ class Experiment:
         self.adversary = family(discriminator, config, self.device)
         make_backend = BACKENDS.get(config.parallel.backend, "parallel.backend")
         self.sample_latent = operators.latent_sampler(config)
+        train_data = self._dyngan_pool() if config.dyngan.enabled else self.data
         self.toolbox = build_strategy(
-            config, generator=self.generator, adversary=self.adversary, data=self.data,
+            config, generator=self.generator, adversary=self.adversary, data=train_data,
             sample_latent=self.sample_latent,
         )
         self.mutation_args = mutation_arguments(
@@ -76,9 +78,30 @@ class Experiment:
         self.stats = make_statistics()
         self.logbook = tools.Logbook()
         self.generation = 0
+        self.niches = None
+        if config.dyngan.enabled:
+            main = Niche(self.population, self.adversary, self.toolbox, train_data, self.logbook, self.halloffame)
+            self.niches = DynamicNiches(
+                config, main=main, generator=self.generator, sample_latent=self.sample_latent, stats=self.stats,
+                device=self.device, make_toolbox=lambda adversary, data: build_strategy(
+                    config, generator=self.generator, adversary=adversary, data=data, sample_latent=self.sample_latent),
+            )
         # last: a backend may start Ray, which nothing above should be able to leave running by failing
         self.backend = make_backend(config)
         self.toolbox.register("map", self.backend.map)
+
+    def _dyngan_pool(self) -> PartitionData:
+        """DynGAN's fixed pool of real samples, all in the main niche's partition at first."""
+        config = self.config
+        if getattr(self.adversary, "output", "logit") != "logit":
+            raise ConfigError(f"dyngan.enabled: DynGAN's detector reads D's logits; adversary {config.adversary!r} has none (use standard)")
+        if config.parallel.backend != "inprocess":
+            raise ConfigError("dyngan.enabled: niches run in process for now; set parallel.backend = 'inprocess'")
+        if hasattr(self.data, "reference"):  # images: distinct real images
+            pool = self.data.reference(config.dyngan.pool, seed=derive_seed(config.seed, "dyngan-pool"))
+        else:
+            pool = self.data.sample(config.dyngan.pool, torch_generator(config.seed, "dyngan-pool", device=self.device))
+        return PartitionData(pool, torch.arange(len(pool), device=self.device), self.data.kind)
 
     def _initial_individual(self, index: int) -> Individual:
         generator, _ = _seeded_models(self.config, self.data, "generator", index)
@@ -97,6 +120,8 @@ class Experiment:
         self.backend.start(kit, engine_breed=self.toolbox.breed)
 
         def after_generation(gen, population, logbook):
+            if self.niches is not None:  # DynGAN: the other niches' generation, collapse detection, splits
+                logbook[-1].update(self.niches.step(gen))
             self.generation = gen
             return callback is not None and callback(gen, population, logbook)
 
@@ -111,7 +136,8 @@ class Experiment:
         return self.population[0]
 
     def sample(self, n: int, *, source: str | None = None, seed_tag: str = "metrics", generation: int | None = None) -> torch.Tensor:
-        """n samples from the population mixed evenly, or from the best survivor.
+        """n samples from the population mixed evenly, or from the best survivor (DynGAN: of every niche, mixed
+        in proportion to the partition sizes).
 
         The latents are seeded by (``seed_tag``, ``generation``), the current
         generation by default; a fixed ``generation`` gives the same latents
@@ -121,10 +147,13 @@ class Experiment:
         members = self.population if source == "population" else [self.best()]
         generation = self.generation if generation is None else generation
         rng = torch_generator(self.config.seed, generation, seed_tag, device=self.device)
+        running = self.config.model.sample_norm == "running"
         with torch.no_grad():
+            if self.niches is not None:
+                return self.niches.sample(n, rng, best=source == "best", running_stats=running)
             return sample_population(
                 members, n, rng, generator=self.generator, sample_latent=self.sample_latent,
-                running_stats=self.config.model.sample_norm == "running",
+                running_stats=running,
             )
 
     @property

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["plot_samples", "plot_fitness", "plot_operators", "plot_metrics", "plot_diagnostics", "spread", "METRIC_TITLES"]
+__all__ = ["plot_samples", "plot_fitness", "plot_operators", "plot_metrics", "plot_diagnostics", "plot_partitions", "spread", "METRIC_TITLES"]
 
 
 def spread(items: list, count: int) -> list:
@@ -141,6 +141,27 @@ def plot_diagnostics(rows: list[dict], keys: list[str], path: Path) -> None:
         ax.plot(gens, [r[key] for r in rows], lw=1)
         ax.set_title(DIAGNOSTIC_TITLES.get(key, key), fontsize=10)
         ax.set_xlabel("generation")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_partitions(history: list[dict], pool: np.ndarray, partitions: list[np.ndarray], path: Path) -> None:
+    """DynGAN: partition sizes over generations (stacked) and, for 2-D data, the pool coloured by final partition."""
+    gens = [h["generation"] for h in history]
+    count = max(len(h["sizes"]) for h in history)
+    sizes = np.array([h["sizes"] + [0] * (count - len(h["sizes"])) for h in history]).T
+    points = pool.ndim == 2 and pool.shape[1] == 2
+    fig, axes = plt.subplots(1, 2 if points else 1, figsize=(11 if points else 5.5, 3.6), squeeze=False)
+    axes[0, 0].stackplot(gens, sizes, labels=[f"niche {i}" for i in range(count)], alpha=0.85)
+    axes[0, 0].set_title("DynGAN partitions (real samples per niche)", fontsize=10)
+    axes[0, 0].set_xlabel("generation")
+    axes[0, 0].legend(fontsize=7, loc="lower left")
+    if points:
+        for i, members in enumerate(partitions):
+            axes[0, 1].scatter(pool[members, 0], pool[members, 1], s=3, label=f"niche {i}", rasterized=True)
+        axes[0, 1].set_aspect("equal")
+        axes[0, 1].set_title("final partitions of the real pool", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -167,6 +167,12 @@ class _Figures:
             plots.plot_operators(rows, mutations, self.run_dir / "operators.png")
             plots.plot_metrics(history, self.run_dir / "metrics.png")
             plots.plot_diagnostics(rows, list(self.experiment.toolbox.diagnostics()), self.run_dir / "discriminator.png")
+        niches = self.experiment.niches
+        if niches is not None and niches.history:
+            (self.run_dir / "partitions.json").write_text(json.dumps({"history": niches.history, "splits": niches.splits}))
+            if plots_enabled:
+                plots.plot_partitions(niches.history, niches.pool.cpu().numpy(),
+                                      [n.data.indices.cpu().numpy() for n in niches.niches], self.run_dir / "partitions.png")
         if self.tensorboard:
             self.tensorboard.close()
 
