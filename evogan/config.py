@@ -63,7 +63,8 @@ class DataConfig:
         "(other image datasets need a root)",
     )
     image_size: int = _opt(0, "side of the training images in pixels; 0: the dataset's own (28, 32 or 64)", choices=(0, 28, 32, 64))
-    max_images: int = _opt(0, "load at most this many images of a folder dataset into memory (0: all)", lo=0)
+    max_images: int = _opt(0, "use only N images (limited-data runs): a fixed random subset for mnist / stacked_mnist, the first N files or "
+        "records otherwise (0: all)", lo=0)
     download: bool = _opt(False, "let torchvision download mnist/cifar10/celeba into root (needs internet)")
 
 

@@ -159,6 +159,14 @@ def _limit(paths: list, config) -> list:
     return paths
 
 
+def _subset(images: torch.Tensor, labels: torch.Tensor, limit: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A fixed random subset of ``limit`` images (seed 0, the same for every run; the bundled digits are sorted by class)."""
+    if not limit or limit >= len(images):
+        return images, labels
+    keep = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))[:limit].sort().values
+    return images[keep], labels[keep]
+
+
 def _size(config, native: int) -> int:
     return config.data.image_size or native
 
@@ -180,8 +188,8 @@ def _inception_evaluator(config):
 
 @DATASETS.register("mnist")
 def mnist(config, device="cpu") -> ImageData:
-    """MNIST digits (1 × 28 × 28 unless data.image_size says otherwise)."""
-    images, labels = load_mnist(config)
+    """MNIST digits (1 × 28 × 28 unless data.image_size says otherwise); the first data.max_images if set."""
+    images, labels = _subset(*load_mnist(config), config.data.max_images)
     return ImageData("mnist", resize_images(images, _size(config, 28)), device=device, labels=labels,
                      evaluator=functools.partial(DigitMetrics.from_config, config))
 
@@ -189,7 +197,7 @@ def mnist(config, device="cpu") -> ImageData:
 @DATASETS.register("stacked_mnist")
 def stacked_mnist(config, device="cpu") -> ImageData:
     """Three random MNIST digits as RGB channels: 1,000 modes (digit triples)."""
-    images, labels = load_mnist(config)
+    images, labels = _subset(*load_mnist(config), config.data.max_images)
     return ImageData("stacked_mnist", resize_images(images, _size(config, 28)), device=device, stack=3, labels=labels,
                      evaluator=functools.partial(DigitMetrics.from_config, config),
                      metric_samples=config.metrics.mode_samples)
