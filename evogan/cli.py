@@ -21,6 +21,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="override a config key; VALUE is read as TOML, else as a plain string (repeatable)")
     run.add_argument("--out", metavar="DIR", help="run directory (default: runs/<name>/<timestamp>/)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--resume", metavar="RUN_DIR",
+                     help="continue the run in RUN_DIR from its newest readable checkpoint (its own config)")
     show = sub.add_parser("config", help="print a resolved config as TOML, or the config reference")
     show.add_argument("config", nargs="?", help="experiment TOML file (default: the built-in default)")
     show.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
@@ -34,10 +36,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    from .runner import run, summary_line
+    from .runner import resume, run, summary_line
 
-    config = load_config(args.config, args.overrides)
-    run_dir = run(config, args.out, progress=False if args.quiet else None)
+    progress = False if args.quiet else None
+    if args.resume:
+        if args.config or args.overrides or args.out:
+            raise ConfigError("--resume continues a run with its own config.toml; drop CONFIG, --set and --out")
+        run_dir = resume(args.resume, progress=progress)
+    else:
+        run_dir = run(load_config(args.config, args.overrides), args.out, progress=progress)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     print(f"run directory: {run_dir}\n{summary_line(metrics)} "
           f"({metrics['n_samples']} samples, generation {metrics['generation']}, {metrics['wall_time']:.0f} s)")
@@ -82,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("evogan: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:  # a full disk, a folder that became unwritable: one line, the checkpoints stay intact
+        print(f"evogan: error: {err.strerror or err}" + (f": {err.filename}" if err.filename else ""), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

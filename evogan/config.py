@@ -116,6 +116,10 @@ class LogConfig:
     plots: bool = _opt(True, "write PNG plots into the run directory at the end")
     grid_size: int = _opt(64, "images per sample grid (image datasets)", lo=1)
     tensorboard: bool = _opt(False, "also write TensorBoard event files (scalars, sample grids); needs the tensorboard package")
+    checkpoint_every: int = _opt(
+        100, "write an exact checkpoint every N generations (also at the end and on Ctrl-C); 0: only those two", lo=0,
+    )
+    checkpoint_keep: int = _opt(2, "checkpoints kept in checkpoints/ (older ones are deleted; a damaged newest falls back)", lo=1)
 
 
 @dataclass

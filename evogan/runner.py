@@ -6,6 +6,7 @@ Layout of a run directory::
     logbook.csv      one row per generation (also logbook.jsonl)
     metrics.jsonl    sample metrics every ``metrics.every`` generations
     metrics.json     the final metrics
+    checkpoints/     gen<N>.pt: exact checkpoints (``log.checkpoint_every``, the end, Ctrl-C); ``resume`` continues
     fitness.png operators.png metrics.png
     2-D mixtures:    samples.npz (the metric samples of every evaluated generation), samples.png
     images:          grids/gen000100.png ... (fixed latents, every evaluation),
@@ -19,6 +20,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import signal
+import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -29,14 +33,15 @@ from torchvision.utils import save_image
 
 from . import figures, plots
 from .algorithms import mutation_names
-from .config import Config, ConfigError, config_to_toml
+from .checkpoint import experiment_state, load_latest_checkpoint, plain, restore_experiment, save_checkpoint
+from .config import Config, ConfigError, config_to_toml, load_config
 from .experiment import Experiment
 from .progress import Progress
 from .sampling import generate
 from .seeding import torch_generator
 from .tensorboard import TensorBoardLog, require_tensorboard
 
-__all__ = ["run", "make_run_dir", "flatten_record", "LogWriter", "summary_line"]
+__all__ = ["run", "resume", "make_run_dir", "flatten_record", "LogWriter", "summary_line"]
 
 #: metric key → how the progress bar and the final line show it, in order
 _SUMMARY = {
@@ -99,12 +104,17 @@ def flatten_record(logbook, mutations: list[str]) -> dict:
 
 
 class LogWriter:
-    """Appends logbook rows to CSV and JSONL as they come, so a crash loses nothing written."""
+    """Appends logbook rows to CSV and JSONL as they come, so a crash loses nothing written.
 
-    def __init__(self, directory: Path):
+    ``rows``: rows to write first (a resumed run rewrites the files up to its checkpoint).
+    """
+
+    def __init__(self, directory: Path, rows: list[dict] = ()):
         self.csv_file = open(directory / "logbook.csv", "w", newline="")
         self.jsonl_file = open(directory / "logbook.jsonl", "w")
         self.writer = None
+        for row in rows:
+            self.write(row)
 
     def write(self, row: dict) -> None:
         if self.writer is None:
@@ -192,28 +202,79 @@ class _Figures:
         figures.save_images(images, self.run_dir / "interpolation.png", nrow=steps)
 
 
+class GracefulInterrupt:
+    """First Ctrl-C: finish the generation, checkpoint, stop (``requested``); a second one stops at once."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nevogan: stopping after this generation and writing a checkpoint (Ctrl-C again: stop now)",
+              file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
 def run(config: Config, out: str | Path | None = None, *, root: str | Path = "runs", progress: bool | None = None) -> Path:
     """Run ``config`` to completion (or ``max_seconds``), writing everything into a run directory; returns its path."""
     if config.log.tensorboard:
         require_tensorboard()  # fail before any work
     run_dir = make_run_dir(config, out, root)
     (run_dir / "config.toml").write_text(config_to_toml(config))
-    with contextlib.ExitStack() as cleanup:  # closed in reverse, also on errors and Ctrl-C
-        experiment = Experiment(config)
-        cleanup.callback(experiment.close)  # stops parallel workers
-        writer = LogWriter(run_dir)
-        cleanup.callback(writer.close)
-        bar = Progress(config.generations, enabled=config.log.progress if progress is None else progress)
-        cleanup.callback(bar.close)
-        _run_experiment(experiment, run_dir, writer, bar)
+    _execute(config, run_dir, progress, checkpoint=None)
     return run_dir
 
 
-def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, bar: Progress) -> None:
+def resume(run_dir: str | Path, *, progress: bool | None = None) -> Path:
+    """Continue the run in ``run_dir`` from its newest readable checkpoint, exactly as if it had never stopped."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "config.toml").is_file():
+        raise ConfigError(f"--resume {run_dir}: not a run directory (no config.toml)")
+    try:
+        checkpoint, path = load_latest_checkpoint(run_dir / "checkpoints")
+    except FileNotFoundError as err:
+        raise ConfigError(f"--resume {run_dir}: {err}; start it again with `evogan run`") from None
+    config = load_config(run_dir / "config.toml")
+    print(f"evogan: resuming {run_dir} from {path.name} (generation {checkpoint['generation']})", file=sys.stderr)
+    _execute(config, run_dir, progress, checkpoint=checkpoint)
+    return run_dir
+
+
+def _execute(config: Config, run_dir: Path, progress: bool | None, checkpoint: dict | None) -> None:
+    with contextlib.ExitStack() as cleanup:  # closed in reverse, also on errors and Ctrl-C
+        experiment = Experiment(config)
+        cleanup.callback(experiment.close)  # stops parallel workers
+        records = {"history": [], "rows": [], "wall": 0.0, "snapshots": {}}
+        if checkpoint is not None:
+            restore_experiment(experiment, checkpoint["experiment"])
+            records = checkpoint["runner"]
+        writer = LogWriter(run_dir, records["rows"])
+        cleanup.callback(writer.close)
+        bar = Progress(config.generations, enabled=config.log.progress if progress is None else progress)
+        cleanup.callback(bar.close)
+        interrupt = cleanup.enter_context(GracefulInterrupt())
+        _run_experiment(experiment, run_dir, writer, bar, records, interrupt)
+
+
+def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, bar: Progress, records: dict,
+                    interrupt: GracefulInterrupt) -> None:
     config = experiment.config
     mutations = mutation_names(experiment.toolbox)  # includes mutations users registered themselves
     drawn = _Figures(run_dir, experiment)
-    history, rows = [], []
+    drawn.snapshots = {int(gen): samples.numpy() for gen, samples in records["snapshots"].items()}
+    history, rows = list(records["history"]), list(records["rows"])
     every, last = config.metrics.every, config.generations
     started = None
 
@@ -226,6 +287,12 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
         with open(run_dir / "metrics.jsonl", "a") as f:
             f.write(json.dumps(metrics) + "\n")
 
+    def checkpoint(wall):
+        runner = {"history": history, "rows": rows, "wall": wall,
+                  "snapshots": {str(gen): samples for gen, samples in drawn.snapshots.items()}}
+        state = plain({"experiment": experiment_state(experiment), "runner": runner, "generation": experiment.generation})
+        save_checkpoint(run_dir / "checkpoints", experiment.generation, state, keep=config.log.checkpoint_keep)
+
     def after_generation(gen, population, logbook):
         wall = time.perf_counter() - started
         row = flatten_record(logbook, mutations)
@@ -237,10 +304,19 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
         if gen % every == 0 or gen == last or out_of_time:
             measure(wall)
         bar.update(gen, summary_line(history[-1]))
+        periodic = config.log.checkpoint_every and gen % config.log.checkpoint_every == 0
+        if periodic or gen == last or out_of_time or interrupt.requested:
+            checkpoint(wall)
+        if interrupt.requested:
+            raise KeyboardInterrupt
         return out_of_time
 
-    measure(0.0)
-    started = time.perf_counter()  # wall time counts training (and later evaluations), not this first one
+    with open(run_dir / "metrics.jsonl", "w") as f:  # a resumed run rewrites it up to its checkpoint
+        f.writelines(json.dumps(metrics) + "\n" for metrics in history)
+    if not history:
+        measure(0.0)
+    # wall time counts training (and later evaluations), not the first evaluation; a resumed run goes on from its total
+    started = time.perf_counter() - records["wall"]
     experiment.run(callback=after_generation)
     final = dict(history[-1])
     reached = _first_all_modes(history)
