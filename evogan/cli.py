@@ -1,4 +1,4 @@
-"""Command line: ``evogan run``, ``evogan config`` and ``evogan train-classifier``."""
+"""Command line: ``evogan run``, ``evogan compare``, ``evogan config`` and ``evogan train-classifier``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--resume", metavar="RUN_DIR",
                      help="continue the run in RUN_DIR from its newest readable checkpoint (its own config)")
+    comp = sub.add_parser("compare", help="run strategies x seeds; write a summary with significance tests, plots, report.html")
+    comp.add_argument("configs", nargs="+", metavar="CONFIG", help="one experiment TOML file per strategy")
+    comp.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per strategy (default 3)")
+    comp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                      help="override a key in every strategy (repeatable)")
+    comp.add_argument("--out", metavar="DIR", help="output folder (default: runs/compare/<timestamp>/); "
+                      "run again with the same DIR to resume an interrupted comparison")
+    comp.add_argument("--backend", choices=("sequential", "ray"), default="sequential",
+                      help="one run after another, or every run as a Ray task (one CPU each)")
     show = sub.add_parser("config", help="print a resolved config as TOML, or the config reference")
     show.add_argument("config", nargs="?", help="experiment TOML file (default: the built-in default)")
     show.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
@@ -51,6 +60,15 @@ def _run(args) -> int:
     return 0
 
 
+def _compare(args) -> int:
+    from .compare import compare
+
+    result = compare(args.configs, seeds=args.seeds, overrides=args.overrides, out=args.out, backend=args.backend)
+    print((result.out / "summary.md").read_text())
+    print(f"report: {result.report}")
+    return 0
+
+
 def _config(args) -> int:
     print(config_reference() if args.reference else config_to_toml(load_config(args.config, args.overrides)))
     return 0
@@ -76,7 +94,7 @@ def _train_classifier(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "config": _config, "train-classifier": _train_classifier}
+COMMANDS = {"run": _run, "compare": _compare, "config": _config, "train-classifier": _train_classifier}
 
 
 def main(argv: list[str] | None = None) -> int:
