@@ -298,7 +298,7 @@ def _from_dict(cls, data: dict, prefix: str = ""):
     kwargs = {}
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(f"unknown config key '{prefix}{key}'; valid keys{' in [' + prefix.rstrip('.') + ']' if prefix else ''}: {', '.join(sorted(known))}")
+            raise ConfigError(f"unknown config key {prefix + key!r}; valid keys{' in [' + prefix.rstrip('.') + ']' if prefix else ''}: {', '.join(sorted(known))}")
         if dataclasses.is_dataclass(types[key]):
             kwargs[key] = _from_dict(types[key], value, prefix + key + ".")
         else:
@@ -350,7 +350,7 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
         for part in path[:-1]:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
-                raise ConfigError(f"--set {text}: '{part}' is not a section")
+                raise ConfigError(f"--set {text!r}: {part!r} is not a section")
         node[path[-1]] = value
     return data
 
