@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import shutil
 import signal
 import sys
 import threading
@@ -260,12 +261,33 @@ def _execute(config: Config, run_dir: Path, progress: bool | None, checkpoint: d
         if checkpoint is not None:
             restore_experiment(experiment, checkpoint["experiment"])
             records = checkpoint["runner"]
+        check_disk_space(experiment, run_dir)
         writer = LogWriter(run_dir, records["rows"])
         cleanup.callback(writer.close)
         bar = Progress(config.generations, enabled=config.log.progress if progress is None else progress)
         cleanup.callback(bar.close)
         interrupt = cleanup.enter_context(GracefulInterrupt())
         _run_experiment(experiment, run_dir, writer, bar, records, interrupt)
+
+
+def check_disk_space(experiment: Experiment, run_dir: Path) -> None:
+    """A clear error before training when the disk cannot hold the checkpoints this run keeps (plus one being written)."""
+    tensors = []
+    tree = [experiment_state(experiment)]
+    while tree:  # the tensors of the state, without copying them
+        item = tree.pop()
+        if isinstance(item, torch.Tensor):
+            tensors.append(item.numel() * item.element_size())
+        elif isinstance(item, dict):
+            tree.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            tree.extend(item)
+    needed = sum(tensors) * (experiment.config.log.checkpoint_keep + 1)
+    free = shutil.disk_usage(run_dir).free
+    if free < needed:
+        raise ConfigError(f"not enough free disk space in {run_dir}: its checkpoints need about {needed / 2**20:.0f} MB "
+                          f"(log.checkpoint_keep + 1 = {experiment.config.log.checkpoint_keep + 1} files), "
+                          f"{free / 2**20:.0f} MB free")
 
 
 def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, bar: Progress, records: dict,

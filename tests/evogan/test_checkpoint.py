@@ -191,3 +191,14 @@ def test_an_unwritable_output_directory_is_a_clear_error_before_training(tmp_pat
         locked.chmod(0o500)
     done = subprocess.run(evogan("run", *CLI, "--out", str(locked / "run")), capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2 and "cannot write the run directory" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_too_little_disk_space_is_a_clear_error_before_training(tmp_path, monkeypatch):
+    import shutil as shutil_module
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil_module, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000))
+    with pytest.raises(ConfigError, match="not enough free disk space .* checkpoints need about .* MB free"):
+        run(small(), tmp_path / "a")
+    assert not (tmp_path / "a" / "logbook.csv").exists()  # nothing started
