@@ -127,7 +127,8 @@ class ParallelConfig:
     backend: str = _opt(
         "inprocess",
         "backend behind toolbox.map that trains and evaluates the children: inprocess (one after another, in this "
-        "process) or ray (worker actors)",
+        "process), vectorized (all at once as a stacked population, torch.func.vmap; no BatchNorm in G) or ray "
+        "(worker actors)",
     )
     workers: int = _opt(2, "ray: worker actors, created once per run; the children of a generation are split among them", lo=1)
     cpus_per_worker: float = _opt(1.0, "ray: CPUs each worker reserves (fractions allowed)", lo=0.0, lo_open=True)

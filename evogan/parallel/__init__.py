@@ -9,16 +9,18 @@ training), with three methods:
 - ``map(fn, items)``: ``[fn(item) for item in items]``, results in input order;
 - ``close()``: release workers; safe to call twice.
 
-``inprocess`` (the default) runs every child here, one after another. ``ray``
+``inprocess`` (the default) runs every child here, one after another;
+``vectorized`` trains and evaluates them as one stacked population (``vmap``). ``ray``
 (``RayBackend``) splits them among worker actors on CPUs, GPU shares or a Ray
 cluster; Ray is imported only when that backend is used.
 """
 
 from .registry import BACKENDS
 from .inprocess import InProcessBackend
+from .vectorized import VectorizedBackend
 from .kit import BreedingKit, move, pack, unpack
 
-__all__ = ["BACKENDS", "InProcessBackend", "BreedingKit", "move", "pack", "unpack", "RayBackend"]
+__all__ = ["BACKENDS", "InProcessBackend", "VectorizedBackend", "BreedingKit", "move", "pack", "unpack", "RayBackend"]
 
 
 @BACKENDS.register("ray")

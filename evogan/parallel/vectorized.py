@@ -1,0 +1,203 @@
+"""The vectorised backend: all children of a generation trained and evaluated as one stacked population.
+
+The children's generator weights are stacked along a leading population
+dimension; one ``torch.func.vmap`` of ``functional_call`` makes every child's
+fakes in one batched forward pass, one backward pass of the sum of the
+children's losses gives each child the gradient of its own loss (the children
+are independent), and one Adam step on the stacked tensors is exactly one
+Adam step per child, since Adam is elementwise. The discriminator sees all
+fakes in one call. For the standard family, F_d's per-child gradient norms
+come from ``vmap`` over ``torch.func.grad``; other families are scored child
+by child.
+
+What stays per child: the random stream of its recipe (its latents and any
+draw of its modifiers), its loss function and modifiers (applied to its own
+slice), its Adam state and lineage. Results equal the in-process backend's up
+to float rounding (batched matrix products sum in another order; the tests
+use a relative tolerance of 1e-5).
+
+Refused with a clear error at ``start``: generators with buffers (BatchNorm's
+running statistics are updated in place, which ``vmap`` cannot do per child).
+Falls back to the in-process path, child by child, for a user's own
+``breed`` or mutations that are not ``operators.mutate`` partials.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import torch
+from torch.func import functional_call, grad, vmap
+
+from ..adam import adam_step
+from ..algorithms import breed as default_breed
+from ..config import ConfigError
+from ..individual import Individual
+from .registry import BACKENDS
+
+__all__ = ["VectorizedBackend"]
+
+
+def _stack(dicts: list[dict]) -> dict:
+    return {name: torch.stack([d[name] for d in dicts]) for name in dicts[0]}
+
+
+@BACKENDS.register("vectorized")
+class VectorizedBackend:
+    """Trains and evaluates a generation's children as one stacked population, in this process."""
+
+    def __init__(self, config=None):
+        self.kit = None
+
+    def start(self, kit, engine_breed=None) -> None:
+        buffers = [name for name, _ in kit.generator.named_buffers()]
+        if buffers:
+            raise ConfigError(
+                f"parallel.backend = 'vectorized': the generator has buffers ({', '.join(buffers[:3])}...), e.g. "
+                "BatchNorm running statistics, which vmap cannot update per child; use parallel.backend = "
+                "'inprocess' or a generator without BatchNorm (the mixture MLPs)"
+            )
+        self.kit, self.engine_breed = kit, engine_breed
+        self.toolbox = kit.toolbox()
+
+    def map(self, fn, items):
+        items = list(items)
+        vectorisable = (
+            self.kit is not None and isinstance(fn, partial) and fn.func is self.engine_breed
+            and self.kit.breed is default_breed and "judge" in fn.keywords
+        )
+        if not vectorisable:
+            return [fn(item) for item in items]
+        judge = fn.keywords["judge"]
+        batched = [r for r in items if self._mutation(r.mutation) is not None]
+        children = dict(zip(map(id, batched), self._breed_all(batched, judge))) if batched else {}
+        # anything else (a user's own mutate_<name>) child by child, in order
+        return [children[id(r)] if id(r) in children else fn(r) for r in items]
+
+    def close(self) -> None:
+        self.kit = None
+
+    # ------------------------------------------------------------------------------------------
+    def _mutation(self, name: str):
+        """The keywords of ``mutate_<name>`` when it is an ``operators.mutate`` partial, else None."""
+        from operators import mutate
+
+        op = self.kit.operators.get("mutate_" + name)
+        required = {"loss", "generator", "discriminate", "sample_latent", "batch_size", "lr", "betas"}
+        if isinstance(op, partial) and op.func is mutate and not op.args and required <= set(op.keywords):
+            return op.keywords
+        return None
+
+    def _breed_all(self, recipes, judge) -> list:
+        groups = {}  # children sharing the update's settings and Adam step train together
+        for recipe in recipes:
+            kw = self._mutation(recipe.mutation)
+            key = (kw["batch_size"], kw["lr"], kw["betas"], kw.get("steps", 1), recipe.parent.adam["step"],
+                   id(kw["generator"]), id(kw["discriminate"]), id(kw["sample_latent"]))
+            groups.setdefault(key, []).append(recipe)
+        children = {}
+        for group in groups.values():
+            for recipe, child in zip(group, self._train(group)):
+                children[id(recipe)] = child
+        ordered = [children[id(r)] for r in recipes]
+        self._evaluate(ordered, judge)
+        return ordered
+
+    def _train(self, recipes) -> list:
+        """``operators.mutate`` for every recipe at once (same batch size, lr, betas, steps and Adam step)."""
+        first = self._mutation(recipes[0].mutation)
+        generator, discriminate, sample_latent = first["generator"], first["discriminate"], first["sample_latent"]
+        batch, steps = first["batch_size"], first.get("steps", 1)
+        sources = [r.parent if r.donor is None else r.donor for r in recipes]
+        trainable = list(recipes[0].parent.adam["exp_avg"])
+        weights = _stack([{n: s[n] for n in trainable} for s in sources])
+        adam = {"step": recipes[0].parent.adam["step"],
+                "exp_avg": _stack([r.parent.adam["exp_avg"] for r in recipes]),
+                "exp_avg_sq": _stack([r.parent.adam["exp_avg_sq"] for r in recipes])}
+        rngs = [torch.Generator(device=next(iter(s.values())).device).manual_seed(r.seed) for r, s in zip(recipes, sources)]
+        settings = [self._mutation(r.mutation) for r in recipes]
+        forward = vmap(lambda params, z: functional_call(generator, params, (z,)))
+        generator.train(True)
+        values = [math.nan] * len(recipes)
+        for _ in range(steps):
+            leaves = {n: w.detach().requires_grad_(True) for n, w in weights.items()}
+            z = torch.stack([sample_latent(batch, rng) for rng in rngs])
+            fakes = forward(leaves, z)
+            outputs = self._discriminate_all(discriminate, fakes)
+            losses = []
+            for i, kw in enumerate(settings):
+                value = kw["loss"](outputs[i])
+                for modifier in kw.get("modifiers", ()):
+                    value = value + modifier(fakes[i], rng=rngs[i])
+                losses.append(value)
+            grads = torch.autograd.grad(torch.stack(losses).sum(), list(leaves.values()))
+            with torch.no_grad():
+                weights, adam = adam_step(weights, dict(zip(leaves, grads)), adam, lr=first["lr"], betas=first["betas"])
+            values = [float(v.detach()) for v in losses]
+        children = []
+        for i, recipe in enumerate(recipes):
+            own = {n: weights[n][i] for n in trainable}
+            state = {"step": adam["step"], "exp_avg": {n: adam["exp_avg"][n][i] for n in trainable},
+                     "exp_avg_sq": {n: adam["exp_avg_sq"][n][i] for n in trainable}}
+            child = Individual({**sources[i], **own}, adam=state, lineage=dict(recipe.lineage))
+            child.scores["loss"] = values[i]
+            if not math.isfinite(values[i]):
+                child.lineage["discarded"] = f"loss is {values[i]}"
+            children.append(child)
+        return children
+
+    def _evaluate(self, children, judge) -> None:
+        """``fitness.evaluate`` for every valid child at once: one batched G pass, per-child D gradient norms."""
+        from fitness import diversity
+
+        live = [c for c in children if "discarded" not in c.lineage]
+        if not live:
+            return
+        kw = self.kit.operators["evaluate"].keywords
+        generator, adversary, combine, gamma = kw["generator"], kw["adversary"], kw["combine"], kw["gamma"]
+        trainable = list(live[0].adam["exp_avg"])
+        with torch.no_grad():
+            generator.train(True)
+            fakes = vmap(lambda params: functional_call(generator, params, (judge.z,)))(
+                _stack([{n: c[n] for n in trainable} for c in live]))
+        scores = self._scores(adversary, fakes, judge)
+        for child, (f_q, grad_norm) in zip(live, scores):
+            f_d = diversity(grad_norm)
+            child.scores.update(f_q=f_q, f_d=f_d)
+            values = combine(f_q, f_d, gamma)
+            if all(math.isfinite(v) for v in values):
+                child.fitness.values = values
+            else:
+                child.lineage["discarded"] = f"fitness is {values}"
+
+    @staticmethod
+    def _discriminate_all(discriminate, fakes):
+        """D on every child's fakes: one call, or one per child when D's layers see the whole batch (BatchNorm, EALReLU)."""
+        from ..models.activations import EntropyAdjustedLeakyReLU, EntropySensitiveActivation
+
+        coupled = (torch.nn.modules.batchnorm._BatchNorm, EntropyAdjustedLeakyReLU, EntropySensitiveActivation)
+        network = getattr(discriminate, "discriminator", None)
+        if network is None or any(isinstance(m, coupled) for m in network.modules()):
+            return torch.stack([discriminate(f) for f in fakes])
+        return discriminate(fakes.flatten(0, 1)).unflatten(0, fakes.shape[:2])
+
+    @staticmethod
+    def _scores(adversary, fakes, judge) -> list[tuple[float, float]]:
+        from ..adversary import StandardAdversary
+
+        if type(adversary) is not StandardAdversary:  # other families: their own score, child by child
+            return [adversary.score(fake, judge) for fake in fakes]
+        network = adversary.discriminator
+        params = {n: p.detach() for n, p in network.named_parameters() if p.requires_grad}
+
+        def fake_term(p, fake):
+            return torch.nn.functional.softplus(functional_call(network, p, (fake,)).squeeze(-1)).mean()
+
+        with torch.no_grad():
+            logits = VectorizedBackend._discriminate_all(adversary, fakes)
+        per_child = vmap(grad(fake_term), in_dims=(None, 0))(params, fakes)
+        names = [n for n, p in network.named_parameters() if p.requires_grad]
+        squares = sum(((real.unsqueeze(0) + per_child[n]) ** 2).flatten(1).sum(1) for n, real in zip(names, judge.real_grads))
+        quality = torch.sigmoid(logits).mean(1)
+        return [(float(q), float(s.sqrt())) for q, s in zip(quality, squares)]
