@@ -32,13 +32,15 @@ def adam_step(params: dict, grads: dict, state: dict, *, lr: float, betas: tuple
     step = state["step"] + 1
     bias_correction1 = 1 - beta1**step
     bias_correction2_sqrt = math.sqrt(1 - beta2**step)
-    step_size = lr / bias_correction1
-    new_params, exp_avg, exp_avg_sq = {}, {}, {}
-    for name, param in params.items():
-        grad = grads[name]
-        m = torch.lerp(state["exp_avg"][name], grad, 1 - beta1)
-        v = state["exp_avg_sq"][name].mul(beta2).addcmul_(grad, grad.conj(), value=1 - beta2)
-        denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
-        new_params[name] = param.addcdiv(m, denom, value=-step_size)
-        exp_avg[name], exp_avg_sq[name] = m, v
-    return new_params, {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    names = list(params)
+    grad = [grads[n] for n in names]
+    # the same elementwise operations as torch.optim.Adam's single-tensor path, applied to all tensors per call
+    exp_avg = torch._foreach_lerp([state["exp_avg"][n] for n in names], grad, 1 - beta1)
+    exp_avg_sq = torch._foreach_mul([state["exp_avg_sq"][n] for n in names], beta2)
+    torch._foreach_addcmul_(exp_avg_sq, grad, grad, value=1 - beta2)
+    denom = torch._foreach_sqrt(exp_avg_sq)
+    torch._foreach_div_(denom, bias_correction2_sqrt)
+    torch._foreach_add_(denom, eps)
+    new_params = torch._foreach_addcdiv([params[n] for n in names], exp_avg, denom, value=-lr / bias_correction1)
+    return dict(zip(names, new_params)), {
+        "step": step, "exp_avg": dict(zip(names, exp_avg)), "exp_avg_sq": dict(zip(names, exp_avg_sq))}

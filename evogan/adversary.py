@@ -106,8 +106,8 @@ class StandardAdversary:
         """(F_q, ||grad_w L_D||) for one child's fakes."""
         d_fake = self(fake)
         fake_grads = torch.autograd.grad(F.softplus(d_fake).mean(), self.params)
-        sq = sum(((r + f) ** 2).sum() for r, f in zip(judge.real_grads, fake_grads))
-        return quality(torch.sigmoid(d_fake.detach())), float(sq.sqrt())
+        norms = torch._foreach_norm(torch._foreach_add(judge.real_grads, fake_grads))  # one call for all tensors
+        return quality(torch.sigmoid(d_fake.detach())), float(torch.linalg.vector_norm(torch.stack(norms)))
 
     def state_dict(self) -> dict:
         return {"discriminator": self.discriminator.state_dict(), "optimizer": self.optimizer.state_dict()}
