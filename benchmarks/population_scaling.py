@@ -28,8 +28,12 @@ def experiment(mu: int, mutations: list[str], backend: str, hidden: int) -> Expe
 
 
 def seconds_per_generation(ex: Experiment, generations: int) -> float:
+    if ex.device.type == "cuda":
+        torch.cuda.synchronize()  # time the GPU's work, not only its queueing
     started = time.perf_counter()
     ex.run(ex.generation + generations)
+    if ex.device.type == "cuda":
+        torch.cuda.synchronize()
     return (time.perf_counter() - started) / generations
 
 
