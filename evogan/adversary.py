@@ -23,10 +23,16 @@ from .config import ConfigError
 from .registry import Registry
 from .seeding import torch_generator
 
-__all__ = ["ADVERSARIES", "StandardAdversary", "Judge"]
+__all__ = ["ADVERSARIES", "StandardAdversary", "Judge", "gradient_norm"]
 
 #: discriminator families: name → class(discriminator, config, device)
 ADVERSARIES = Registry("discriminator family")
+
+
+def gradient_norm(real_grads, fake_grads) -> float:
+    """||grad_w L_D|| from the gradients of L_D's real and fake terms (one foreach call for all tensors)."""
+    norms = torch._foreach_norm(torch._foreach_add(list(real_grads), list(fake_grads)))
+    return float(torch.linalg.vector_norm(torch.stack(norms)))
 
 
 @dataclass
@@ -106,8 +112,7 @@ class StandardAdversary:
         """(F_q, ||grad_w L_D||) for one child's fakes."""
         d_fake = self(fake)
         fake_grads = torch.autograd.grad(F.softplus(d_fake).mean(), self.params)
-        norms = torch._foreach_norm(torch._foreach_add(judge.real_grads, fake_grads))  # one call for all tensors
-        return quality(torch.sigmoid(d_fake.detach())), float(torch.linalg.vector_norm(torch.stack(norms)))
+        return quality(torch.sigmoid(d_fake.detach())), gradient_norm(judge.real_grads, fake_grads)
 
     def state_dict(self) -> dict:
         return {"discriminator": self.discriminator.state_dict(), "optimizer": self.optimizer.state_dict()}

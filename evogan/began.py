@@ -38,7 +38,7 @@ import torch
 
 from fitness.egan import quality
 
-from .adversary import ADVERSARIES, Judge
+from .adversary import ADVERSARIES, Judge, gradient_norm
 from .models.autoencoder import build_autoencoder
 from .seeding import torch_generator
 
@@ -146,9 +146,8 @@ class BoundaryEquilibriumAdversary:
         fake_error, fake_kl, code = self._terms(fake)
         constraint = (judge.z - code).norm(dim=1).mean()
         fake_part = self._combine(0.0, 0.0, fake_error, fake_kl, constraint)
-        fake_grads = torch.autograd.grad(fake_part, self.params, allow_unused=True)
-        sq = sum(((r + (f if f is not None else 0.0)) ** 2).sum() for r, f in zip(judge.real_grads, fake_grads))
-        return quality(-fake_error.detach()), float(sq.sqrt())
+        fake_grads = torch.autograd.grad(fake_part, self.params)
+        return quality(-fake_error.detach()), gradient_norm(judge.real_grads, fake_grads)
 
     # -- state -----------------------------------------------------------------------------------
     def diagnostics(self) -> dict:

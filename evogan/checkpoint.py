@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from .individual import Individual
+from .parallel.kit import tree_map
 
 __all__ = ["plain", "experiment_state", "restore_experiment", "save_checkpoint", "load_latest_checkpoint",
            "CHECKPOINT_VERSION"]
@@ -36,19 +37,17 @@ __all__ = ["plain", "experiment_state", "restore_experiment", "save_checkpoint",
 CHECKPOINT_VERSION = 1
 
 
+def _plain_leaf(leaf):
+    if isinstance(leaf, torch.Tensor):
+        return leaf.detach()
+    if isinstance(leaf, np.ndarray):
+        return torch.from_numpy(leaf)
+    return leaf.item()  # a numpy scalar
+
+
 def plain(obj):
     """``obj`` with numpy scalars and arrays turned into Python numbers and tensors (what weights_only loads)."""
-    if isinstance(obj, torch.Tensor):
-        return obj.detach()
-    if isinstance(obj, np.ndarray):
-        return torch.from_numpy(obj)
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, dict):
-        return {key: plain(value) for key, value in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(plain(value) for value in obj)
-    return obj
+    return tree_map(_plain_leaf, obj, leaf=(torch.Tensor, np.ndarray, np.generic))
 
 
 def _individual_state(ind) -> dict:
@@ -110,22 +109,11 @@ def experiment_state(ex) -> dict:
     return plain(state)
 
 
-def _on(obj, device):
-    """``obj`` with every tensor moved to ``device`` (checkpoints load on the CPU)."""
-    if isinstance(obj, torch.Tensor):
-        return obj.to(device)
-    if isinstance(obj, dict):
-        return {key: _on(value, device) for key, value in obj.items()}
-    if isinstance(obj, list):
-        return [_on(value, device) for value in obj]
-    return obj
-
-
 def restore_experiment(ex, state: dict) -> None:
     """Put ``state`` (from ``experiment_state``) into a freshly built experiment of the same config."""
     if state.get("version") != CHECKPOINT_VERSION:
         raise ValueError(f"checkpoint version {state.get('version')!r}; this evogan reads version {CHECKPOINT_VERSION}")
-    state = _on(state, ex.device)
+    state = tree_map(lambda t: t.to(ex.device), state)  # checkpoints load on the CPU
     ex.generation = state["generation"]
     ex.population[:] = [_individual(s) for s in state["population"]]
     ex.adversary.load_state_dict(state["adversary"])

@@ -105,22 +105,25 @@ METRIC_TITLES = {
 }
 
 
-def plot_metrics(history: list[dict], path: Path) -> None:
-    """One panel per reported metric over generations (dashed: the number of modes)."""
-    keys = [k for k in METRIC_TITLES if history and history[-1].get(k) is not None]
-    if not keys:
-        return
-    gens = [h["generation"] for h in history]
-    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2), squeeze=False)
+def _panels(rows: list[dict], keys: list[str], titles: dict, path: Path, *, x: str, **style) -> None:
+    """One panel per key of ``rows`` against ``x``, titled from ``titles`` (the key itself otherwise)."""
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.2), squeeze=False)
     for ax, key in zip(axes.flat, keys):
-        ax.plot(gens, [h.get(key) for h in history], marker=".", lw=1)
-        ax.set_title(METRIC_TITLES[key], fontsize=10)
+        ax.plot([r[x] for r in rows], [r.get(key) for r in rows], lw=1, **style)
+        ax.set_title(titles.get(key, key), fontsize=10)
         ax.set_xlabel("generation")
-        if key in ("modes_covered", "modes"):
-            ax.axhline(history[0]["n_modes"], color="tab:red", lw=0.8, ls="--")
+        if key in ("modes_covered", "modes"):  # dashed: the number of modes
+            ax.axhline(rows[0]["n_modes"], color="tab:red", lw=0.8, ls="--")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_metrics(history: list[dict], path: Path) -> None:
+    """One panel per reported metric over generations (dashed: the number of modes)."""
+    keys = [k for k in METRIC_TITLES if history and history[-1].get(k) is not None]
+    if keys:
+        _panels(history, keys, METRIC_TITLES, path, x="generation", marker=".")
 
 
 #: logbook diagnostics → panel title (other keys are titled by their name)
@@ -133,17 +136,8 @@ DIAGNOSTIC_TITLES = {
 def plot_diagnostics(rows: list[dict], keys: list[str], path: Path) -> None:
     """One panel per family diagnostic in the logbook (BEGAN's k_t and M_global), over generations."""
     keys = [k for k in keys if rows and k in rows[-1]]
-    if not keys:
-        return
-    gens = [r["gen"] for r in rows]
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.2), squeeze=False)
-    for ax, key in zip(axes.flat, keys):
-        ax.plot(gens, [r[key] for r in rows], lw=1)
-        ax.set_title(DIAGNOSTIC_TITLES.get(key, key), fontsize=10)
-        ax.set_xlabel("generation")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    if keys:
+        _panels(rows, keys, DIAGNOSTIC_TITLES, path, x="gen")
 
 
 def plot_partitions(history: list[dict], pool: np.ndarray, partitions: list[np.ndarray], path: Path) -> None:

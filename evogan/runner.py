@@ -37,6 +37,7 @@ from .algorithms import mutation_names
 from .checkpoint import experiment_state, load_latest_checkpoint, plain, restore_experiment, save_checkpoint
 from .config import Config, ConfigError, config_to_toml, load_config
 from .experiment import Experiment
+from .parallel.kit import tree_map
 from .progress import Progress
 from .sampling import generate
 from .seeding import torch_generator
@@ -272,17 +273,9 @@ def _execute(config: Config, run_dir: Path, progress: bool | None, checkpoint: d
 
 def check_disk_space(experiment: Experiment, run_dir: Path) -> None:
     """A clear error before training when the disk cannot hold the checkpoints this run keeps (plus one being written)."""
-    tensors = []
-    tree = [experiment_state(experiment)]
-    while tree:  # the tensors of the state, without copying them
-        item = tree.pop()
-        if isinstance(item, torch.Tensor):
-            tensors.append(item.numel() * item.element_size())
-        elif isinstance(item, dict):
-            tree.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            tree.extend(item)
-    needed = sum(tensors) * (experiment.config.log.checkpoint_keep + 1)
+    sizes = []
+    tree_map(lambda t: sizes.append(t.numel() * t.element_size()), experiment_state(experiment))
+    needed = sum(sizes) * (experiment.config.log.checkpoint_keep + 1)
     free = shutil.disk_usage(run_dir).free
     if free < needed:
         raise ConfigError(f"not enough free disk space in {run_dir}: its checkpoints need about {needed / 2**20:.0f} MB "

@@ -43,6 +43,16 @@ def _stack(dicts: list[dict]) -> dict:
     return {name: torch.stack([d[name] for d in dicts]) for name in dicts[0]}
 
 
+def _mutate_keywords(op):
+    """The keywords of an ``operators.mutate`` partial that carries everything a batched update needs, else None."""
+    from operators import mutate
+
+    required = {"loss", "generator", "discriminate", "sample_latent", "batch_size", "lr", "betas"}
+    if isinstance(op, partial) and op.func is mutate and not op.args and required <= set(op.keywords):
+        return op.keywords
+    return None
+
+
 @BACKENDS.register("vectorized")
 class VectorizedBackend:
     """Trains and evaluates a generation's children as one stacked population, in this process."""
@@ -59,7 +69,9 @@ class VectorizedBackend:
                 "'inprocess' or a generator without BatchNorm (the mixture MLPs)"
             )
         self.kit, self.engine_breed = kit, engine_breed
-        self.toolbox = kit.toolbox()
+        # the keywords of every mutate_<name> that is an operators.mutate partial; others run child by child
+        self.mutations = {name[len("mutate_"):]: kw for name, op in kit.operators.items()
+                          if name.startswith("mutate_") and (kw := _mutate_keywords(op)) is not None}
 
     def map(self, fn, items):
         items = list(items)
@@ -80,14 +92,7 @@ class VectorizedBackend:
 
     # ------------------------------------------------------------------------------------------
     def _mutation(self, name: str):
-        """The keywords of ``mutate_<name>`` when it is an ``operators.mutate`` partial, else None."""
-        from operators import mutate
-
-        op = self.kit.operators.get("mutate_" + name)
-        required = {"loss", "generator", "discriminate", "sample_latent", "batch_size", "lr", "betas"}
-        if isinstance(op, partial) and op.func is mutate and not op.args and required <= set(op.keywords):
-            return op.keywords
-        return None
+        return self.mutations.get(name)
 
     def _breed_all(self, recipes, judge) -> list:
         groups = {}  # children sharing the update's settings and Adam step train together
