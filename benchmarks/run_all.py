@@ -4,10 +4,12 @@ Runs, each in its own process:
 - ``framework_overhead.py``: evogan vs a hand-written PyTorch loop (target <= 1.10);
 - ``crossover_cost.py``: p_cross = 0.5 vs 0 (target <= 1.03);
 - ``population_scaling.py``: an E-GAN generation vs one GAN iteration for μ = 1, 2, 4, 8, in process and
-  vectorised (targets: μ = 1 <= 2x, μ = 8 <= 4x);
+  vectorised (targets: μ = 1 <= 2x, μ = 8 <= 4x): ring MLPs 128 and 32 wide on one torch thread and on all
+  cores, and the 28 px DCGAN (width 32) on all cores;
 - peak memory per population member: peak RSS at μ = 8 minus μ = 1, over 7, for the ring MLP and the 28 px
-  DCGAN, next to the bytes an individual holds (weights + two Adam moments).
-Then prints the summary table. ``--quick`` uses fewer repetitions.
+  DCGAN, in process and vectorised, next to the bytes an individual holds (weights + two Adam moments).
+Then prints the summary table. ``--quick`` uses fewer repetitions. On a GPU machine everything runs on
+CUDA (``device = "auto"``), the thread settings aside.
 
     python benchmarks/run_all.py [--quick]
 """
@@ -34,6 +36,7 @@ ex.run(5)
 ind = ex.population[0]
 tensors = list(ind.values()) + list(ind.adam["exp_avg"].values()) + list(ind.adam["exp_avg_sq"].values())
 print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "cuda_mb": torch.cuda.max_memory_allocated() / 2**20 if ex.device.type == "cuda" else None,
                   "individual_mb": sum(t.numel() * t.element_size() for t in tensors) / 2**20}))
 """
 
@@ -60,24 +63,34 @@ def main():
     reps = ["--blocks", "4", "--block", "10"] if args.quick else ["--blocks", "10", "--block", "20"]
     overhead = script("framework_overhead.py", *reps)
     crossover = script("crossover_cost.py", *reps)
-    scaling = {hidden: script("population_scaling.py", "--blocks", reps[1], "--generations", reps[3], "--hidden", hidden)
-               for hidden in ("128", "32")}
+    short = ["--blocks", reps[1], "--generations", reps[3]]
+    dcgan = ["--blocks", "3", "--generations", "2" if args.quick else "4"]
+    scaling = {
+        "MLP 128, 1 thread": script("population_scaling.py", *short, "--hidden", "128"),
+        "MLP 32, 1 thread": script("population_scaling.py", *short, "--hidden", "32"),
+        "MLP 128, all cores": script("population_scaling.py", *short, "--hidden", "128", "--threads", "0"),
+        "MLP 32, all cores": script("population_scaling.py", *short, "--hidden", "32", "--threads", "0"),
+        "28 px DCGAN 32 wide, all cores": script("population_scaling.py", *dcgan, "--dataset", "mnist", "--width", "32",
+                                                 "--threads", "0"),
+    }
     for text in (overhead, crossover, *scaling.values()):
         print(text)
     rows = [("framework overhead: evogan / hand-written loop (μ = 4, MLP 128)", f"{ratio(overhead):.2f}x", "<= 1.10"),
             ("crossover: p_cross 0.5 / 0 (μ = 4)", f"{ratio(crossover):.3f}x", "<= 1.03")]
-    for hidden, text in scaling.items():
+    for label, text in scaling.items():
         for line in text.splitlines():
             cells = [c.strip() for c in line.strip("|").split("|")]
             if len(cells) == 7 and cells[0] in ("1", "8"):
                 target = "<= 2x" if cells[0] == "1" else "<= 4x"
-                rows.append((f"E-GAN generation / GAN iteration, μ = {cells[0]}, MLP {hidden}: in process / vectorised",
+                rows.append((f"E-GAN generation / GAN iteration, μ = {cells[0]}, {label}: in process / vectorised",
                              f"{cells[4]} / {cells[5]}", target))
     for dataset, backend, label in (("ring", "inprocess", "ring MLP"), ("ring", "vectorized", "ring MLP, vectorised"),
-                                    ("mnist", "inprocess", "28 px DCGAN")):
+                                    ("mnist", "inprocess", "28 px DCGAN"), ("mnist", "vectorized", "28 px DCGAN, vectorised")):
         one, eight = memory(dataset, 1, backend), memory(dataset, 8, backend)
-        per_member = (eight["rss_mb"] - one["rss_mb"]) / 7
-        rows.append((f"peak RSS per population member, {label}", f"{per_member:.1f} MB",
+        kind = "cuda_mb" if eight["cuda_mb"] is not None else "rss_mb"  # on a GPU, what counts is GPU memory
+        per_member = (eight[kind] - one[kind]) / 7
+        what = "peak CUDA memory" if kind == "cuda_mb" else "peak RSS"
+        rows.append((f"{what} per population member, {label}", f"{per_member:.1f} MB",
                      f"individual holds {eight['individual_mb']:.2f} MB"))
     print("| measure | value | target / reference |\n| --- | --- | --- |")
     for row in rows:

@@ -39,7 +39,9 @@ CHECKPOINT_VERSION = 1
 
 def _plain_leaf(leaf):
     if isinstance(leaf, torch.Tensor):
-        return leaf.detach()
+        leaf = leaf.detach()
+        # torch.save writes a view's whole storage: a child of the vectorised backend is a slice of its generation
+        return leaf.clone() if leaf.untyped_storage().nbytes() > leaf.numel() * leaf.element_size() else leaf
     if isinstance(leaf, np.ndarray):
         return torch.from_numpy(leaf)
     return leaf.item()  # a numpy scalar

@@ -10,6 +10,7 @@ import operators
 from .adam import adam_init
 from .adversary import ADVERSARIES
 from .algorithms import ea_gan, make_statistics
+from .allocator import tune_malloc
 from .config import Config, ConfigError
 from .data import DATASETS
 from .individual import Individual, same_individual
@@ -53,6 +54,8 @@ class Experiment:
 
     def __init__(self, config: Config | None = None):
         self.config = config = config if config is not None else Config()
+        if config.tune_malloc:
+            tune_malloc()
         self.device = resolve_device(config.device)
         self.data = DATASETS.get(config.dataset, "dataset")(config, self.device)
         family = ADVERSARIES.get(config.adversary, "adversary")

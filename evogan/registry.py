@@ -34,6 +34,12 @@ class Registry:
         self._items[name] = fn
         return fn
 
+    def unregister(self, name: str) -> Callable:
+        """Remove ``name`` (e.g. a test's temporary entry); returns what it held. Unknown names raise as ``get`` does."""
+        fn = self.get(name)
+        del self._items[name]
+        return fn
+
     def get(self, name: str, key: str | None = None) -> Callable:
         try:
             return self._items[name]

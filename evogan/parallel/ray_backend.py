@@ -26,6 +26,7 @@ from functools import partial
 import ray
 import torch
 
+from ..allocator import tune_malloc
 from ..config import ConfigError
 from ..sampling import split_evenly
 from .kit import pack, unpack
@@ -39,8 +40,10 @@ CPU = torch.device("cpu")
 class _Worker:
     """One worker: a replica of the breeding operators on this actor's device."""
 
-    def __init__(self, kit, device: str, threads: int):
+    def __init__(self, kit, device: str, threads: int, malloc: bool):
         torch.set_num_threads(threads)
+        if malloc:
+            tune_malloc()
         self.device = torch.device(device)
         self.kit = kit.replicate(self.device)
         self.toolbox = self.kit.toolbox()
@@ -146,6 +149,7 @@ class RayBackend:
 
     def __init__(self, config):
         self.parallel = parallel = config.parallel
+        self.tune_malloc = config.tune_malloc
         self.workers: list = []
         self._kit = None
         self._engine_breed = None
@@ -176,7 +180,7 @@ class RayBackend:
         self._kit_ref = ray.put(kit.replicate(CPU))
         options = dict(num_cpus=p.cpus_per_worker, num_gpus=p.gpus_per_worker,
                        max_restarts=p.max_restarts, max_task_retries=p.max_restarts)
-        self.workers = [_Worker.options(**options).remote(self._kit_ref, self.device, threads) for _ in range(p.workers)]
+        self.workers = [_Worker.options(**options).remote(self._kit_ref, self.device, threads, self.tune_malloc) for _ in range(p.workers)]
         pending = [w.ready.remote() for w in self.workers]
         ready, pending = ray.wait(pending, num_returns=len(pending), timeout=p.start_timeout)
         if pending:

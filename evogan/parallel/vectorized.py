@@ -16,8 +16,12 @@ slice), its Adam state and lineage. Results equal the in-process backend's up
 to float rounding (batched matrix products sum in another order; the tests
 use a relative tolerance of 1e-5).
 
-Refused with a clear error at ``start``: generators with buffers (BatchNorm's
-running statistics are updated in place, which ``vmap`` cannot do per child).
+BatchNorm in the generator: every child's running averages are stacked
+(copies) along the population dimension, so train-mode BatchNorm normalises
+each child's batch with its own statistics and updates its own averages in
+place, as ``operators.mutate`` does; the evaluation works on throwaway copies.
+Refused with a clear error at ``start``: generators that cannot run under
+``vmap`` (a probe on two stacked copies names the failure).
 Falls back to the in-process path, child by child, for a user's own
 ``breed`` or mutations that are not ``operators.mutate`` partials.
 """
@@ -30,10 +34,11 @@ from functools import partial
 import torch
 from torch.func import functional_call, grad, vmap
 
-from ..adam import adam_step
+from ..adam import adam_step_
 from ..algorithms import breed as default_breed
 from ..config import ConfigError
 from ..individual import Individual
+from ..sampling import _set_mode
 from .registry import BACKENDS
 
 __all__ = ["VectorizedBackend"]
@@ -53,6 +58,23 @@ def _mutate_keywords(op):
     return None
 
 
+def _probe(generator: torch.nn.Module, sample_latent) -> None:
+    """Run the generator on two stacked copies of its weights under vmap; a ConfigError names what fails."""
+    state = {**dict(generator.named_parameters()), **dict(generator.named_buffers())}
+    stacked = {n: torch.stack([t.detach(), t.detach()]) for n, t in state.items()}
+    rng = torch.Generator(device=next(iter(state.values())).device)
+    z = torch.stack([sample_latent(2, rng), sample_latent(2, rng)])
+    try:
+        with torch.no_grad():
+            _set_mode(generator, True)
+            vmap(lambda weights, z: functional_call(generator, weights, (z,), tie_weights=False))(stacked, z)
+    except (RuntimeError, ValueError, TypeError) as error:
+        raise ConfigError(
+            f"parallel.backend = 'vectorized': the generator ({type(generator).__name__}) cannot run under "
+            f"torch.func.vmap: {error}; use parallel.backend = 'inprocess'"
+        ) from error
+
+
 @BACKENDS.register("vectorized")
 class VectorizedBackend:
     """Trains and evaluates a generation's children as one stacked population, in this process."""
@@ -61,17 +83,12 @@ class VectorizedBackend:
         self.kit = None
 
     def start(self, kit, engine_breed=None) -> None:
-        buffers = [name for name, _ in kit.generator.named_buffers()]
-        if buffers:
-            raise ConfigError(
-                f"parallel.backend = 'vectorized': the generator has buffers ({', '.join(buffers[:3])}...), e.g. "
-                "BatchNorm running statistics, which vmap cannot update per child; use parallel.backend = "
-                "'inprocess' or a generator without BatchNorm (the mixture MLPs)"
-            )
         self.kit, self.engine_breed = kit, engine_breed
         # the keywords of every mutate_<name> that is an operators.mutate partial; others run child by child
         self.mutations = {name[len("mutate_"):]: kw for name, op in kit.operators.items()
                           if name.startswith("mutate_") and (kw := _mutate_keywords(op)) is not None}
+        if self.mutations:
+            _probe(kit.generator, next(iter(self.mutations.values()))["sample_latent"])
 
     def map(self, fn, items):
         items = list(items)
@@ -116,19 +133,22 @@ class VectorizedBackend:
         batch, steps = first["batch_size"], first.get("steps", 1)
         sources = [r.parent if r.donor is None else r.donor for r in recipes]
         trainable = list(recipes[0].parent.adam["exp_avg"])
-        weights = _stack([{n: s[n] for n in trainable} for s in sources])
+        # fresh copies of everything: train-mode BatchNorm updates the stacked running averages in place, per child
+        stacked = _stack([dict(s) for s in sources])
+        weights = {n: stacked[n] for n in trainable}
+        fixed = {n: t for n, t in stacked.items() if n not in weights}  # buffers (and any frozen parameters)
         adam = {"step": recipes[0].parent.adam["step"],
                 "exp_avg": _stack([r.parent.adam["exp_avg"] for r in recipes]),
                 "exp_avg_sq": _stack([r.parent.adam["exp_avg_sq"] for r in recipes])}
         rngs = [torch.Generator(device=next(iter(s.values())).device).manual_seed(r.seed) for r, s in zip(recipes, sources)]
         settings = [self._mutation(r.mutation) for r in recipes]
-        forward = vmap(lambda params, z: functional_call(generator, params, (z,)))
-        generator.train(True)
+        forward = vmap(lambda params, z: functional_call(generator, params, (z,), tie_weights=False))
+        _set_mode(generator, True)
         values = [math.nan] * len(recipes)
         for _ in range(steps):
             leaves = {n: w.detach().requires_grad_(True) for n, w in weights.items()}
             z = torch.stack([sample_latent(batch, rng) for rng in rngs])
-            fakes = forward(leaves, z)
+            fakes = forward({**leaves, **fixed}, z)
             outputs = self._discriminate_all(discriminate, fakes)
             losses = []
             for i, kw in enumerate(settings):
@@ -137,15 +157,14 @@ class VectorizedBackend:
                     value = value + modifier(fakes[i], rng=rngs[i])
                 losses.append(value)
             grads = torch.autograd.grad(torch.stack(losses).sum(), list(leaves.values()))
-            with torch.no_grad():
-                weights, adam = adam_step(weights, dict(zip(leaves, grads)), adam, lr=first["lr"], betas=first["betas"])
+            with torch.no_grad():  # in place: the stacked tensors are this call's own copies
+                adam_step_(weights, dict(zip(leaves, grads)), adam, lr=first["lr"], betas=first["betas"])
             values = [float(v.detach()) for v in losses]
         children = []
         for i, recipe in enumerate(recipes):
-            own = {n: weights[n][i] for n in trainable}
             state = {"step": adam["step"], "exp_avg": {n: adam["exp_avg"][n][i] for n in trainable},
                      "exp_avg_sq": {n: adam["exp_avg_sq"][n][i] for n in trainable}}
-            child = Individual({**sources[i], **own}, adam=state, lineage=dict(recipe.lineage))
+            child = Individual({n: stacked[n][i] for n in stacked}, adam=state, lineage=dict(recipe.lineage))
             child.scores["loss"] = values[i]
             if not math.isfinite(values[i]):
                 child.lineage["discarded"] = f"loss is {values[i]}"
@@ -161,11 +180,10 @@ class VectorizedBackend:
             return
         kw = self.kit.operators["evaluate"].keywords
         generator, adversary, combine, gamma = kw["generator"], kw["adversary"], kw["combine"], kw["gamma"]
-        trainable = list(live[0].adam["exp_avg"])
-        with torch.no_grad():
-            generator.train(True)
-            fakes = vmap(lambda params: functional_call(generator, params, (judge.z,)))(
-                _stack([{n: c[n] for n in trainable} for c in live]))
+        with torch.no_grad():  # stacked copies: BatchNorm's running averages change in them, not in the children
+            _set_mode(generator, True)
+            fakes = vmap(lambda params: functional_call(generator, params, (judge.z,), tie_weights=False))(
+                _stack([dict(c) for c in live]))
         scores = self._scores(adversary, fakes, judge)
         for child, (f_q, grad_norm) in zip(live, scores):
             f_d = diversity(grad_norm)
@@ -178,13 +196,16 @@ class VectorizedBackend:
 
     @staticmethod
     def _discriminate_all(discriminate, fakes):
-        """D on every child's fakes: one call, or one per child when D's layers see the whole batch (BatchNorm, EALReLU)."""
+        """D on every child's fakes: one call on all of them, or vmapped over children when D's layers see the
+        whole batch (BatchNorm, EALReLU), so that each child's batch is normalised on its own."""
         from ..models.activations import EntropyAdjustedLeakyReLU, EntropySensitiveActivation
 
         coupled = (torch.nn.modules.batchnorm._BatchNorm, EntropyAdjustedLeakyReLU, EntropySensitiveActivation)
         network = getattr(discriminate, "discriminator", None)
-        if network is None or any(isinstance(m, coupled) for m in network.modules()):
+        if network is None:
             return torch.stack([discriminate(f) for f in fakes])
+        if any(isinstance(m, coupled) for m in network.modules()):
+            return vmap(discriminate)(fakes)
         return discriminate(fakes.flatten(0, 1)).unflatten(0, fakes.shape[:2])
 
     @staticmethod
@@ -196,12 +217,11 @@ class VectorizedBackend:
         network = adversary.discriminator
         params = {n: p.detach() for n, p in network.named_parameters() if p.requires_grad}
 
-        def fake_term(p, fake):
-            return torch.nn.functional.softplus(functional_call(network, p, (fake,)).squeeze(-1)).mean()
+        def fake_term(p, fake):  # the fake half of L_D, and the logits for F_q from the same forward pass
+            logits = functional_call(network, p, (fake,)).squeeze(-1)
+            return torch.nn.functional.softplus(logits).mean(), logits.detach()
 
-        with torch.no_grad():
-            logits = VectorizedBackend._discriminate_all(adversary, fakes)
-        per_child = vmap(grad(fake_term), in_dims=(None, 0))(params, fakes)
+        per_child, logits = vmap(grad(fake_term, has_aux=True), in_dims=(None, 0))(params, fakes)
         names = [n for n, p in network.named_parameters() if p.requires_grad]
         squares = sum(((real.unsqueeze(0) + per_child[n]) ** 2).flatten(1).sum(1) for n, real in zip(names, judge.real_grads))
         quality = torch.sigmoid(logits).mean(1)

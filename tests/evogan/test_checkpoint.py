@@ -101,8 +101,9 @@ def crash_after(run_dir: Path, generation: int, into: Path) -> Path:
         {},
         {"adversary": "began_v3", "mutations": ["began", "began+entropy"]},
         {"dataset": "grid", "lr_d": 5e-3, "dyngan": {"enabled": True, "every": 3, "tau": 0.01, "delta": 0.8, "pool": 300}},
+        {"parallel": {"backend": "vectorized"}},
     ],
-    ids=["egan", "began_v3", "dyngan"],
+    ids=["egan", "began_v3", "dyngan", "vectorized"],
 )
 def test_resume_restores_every_kind_of_state_exactly(tmp_path, extra):
     reference = run(small(**extra), tmp_path / "a")
@@ -125,6 +126,15 @@ def test_a_truncated_checkpoint_falls_back_to_the_previous_one(tmp_path):
     with pytest.warns(RuntimeWarning, match="damaged"):
         resume(broken, progress=False)
     assert stable(broken) == stable(reference)
+
+
+def test_vectorised_children_are_saved_alone_not_with_their_whole_generation(tmp_path):
+    """A vectorised child is a slice of its generation's stacked tensors; torch.save would write them all."""
+    sizes = {}
+    for backend in ("inprocess", "vectorized"):
+        run_dir = run(small(generations=4, population_size=4, parallel={"backend": backend}), tmp_path / backend)
+        sizes[backend] = (run_dir / "checkpoints" / "gen00000004.pt").stat().st_size
+    assert sizes["vectorized"] == pytest.approx(sizes["inprocess"], rel=0.02)  # 12 children made, 4 kept
 
 
 def test_checkpoints_load_with_weights_only_and_hold_plain_data(tmp_path):
