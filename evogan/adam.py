@@ -2,17 +2,16 @@
 
 Individuals carry their optimizer state as plain tensors (cheap to clone, to
 pickle and to ship to workers), so the generator update is a function from
-(weights, gradients, state) to new (weights, state). It follows
-``torch.optim.Adam``'s single-tensor arithmetic operation by operation, so one
-step here equals one step of ``torch.optim.Adam(foreach=False)``; the tests
-check it. Nothing is updated in place: a child never aliases its parent.
-``adam_step_`` is the same step in place, for tensors the caller owns (the
-vectorised backend's stacked copies): one fused kernel per tensor.
+(weights, gradients, state) to new (weights, state). Both functions run
+PyTorch's fused Adam kernel (``torch.optim.Adam(fused=True)``'s), which equals
+``torch.optim.Adam``'s single-tensor arithmetic to float rounding (the tests
+check it) and costs one kernel per tensor instead of seven. ``adam_step``
+works on copies, so a child never aliases its parent; ``adam_step_`` updates
+tensors the caller owns in place (the vectorised backend's stacked copies).
 """
 
 from __future__ import annotations
 
-import math
 
 import torch
 
@@ -29,30 +28,20 @@ def adam_init(params: dict[str, torch.Tensor]) -> dict:
 
 
 def adam_step(params: dict, grads: dict, state: dict, *, lr: float, betas: tuple[float, float], eps: float = 1e-8):
-    """One Adam step. Returns (new_params, new_state); the inputs are left untouched."""
-    beta1, beta2 = betas
-    step = state["step"] + 1
-    bias_correction1 = 1 - beta1**step
-    bias_correction2_sqrt = math.sqrt(1 - beta2**step)
-    names = list(params)
-    grad = [grads[n] for n in names]
-    # the same elementwise operations as torch.optim.Adam's single-tensor path, applied to all tensors per call
-    exp_avg = torch._foreach_lerp([state["exp_avg"][n] for n in names], grad, 1 - beta1)
-    exp_avg_sq = torch._foreach_mul([state["exp_avg_sq"][n] for n in names], beta2)
-    torch._foreach_addcmul_(exp_avg_sq, grad, grad, value=1 - beta2)
-    denom = torch._foreach_sqrt(exp_avg_sq)
-    torch._foreach_div_(denom, bias_correction2_sqrt)
-    torch._foreach_add_(denom, eps)
-    new_params = torch._foreach_addcdiv([params[n] for n in names], exp_avg, denom, value=-lr / bias_correction1)
-    return dict(zip(names, new_params)), {
-        "step": step, "exp_avg": dict(zip(names, exp_avg)), "exp_avg_sq": dict(zip(names, exp_avg_sq))}
+    """One Adam step. Returns (new_params, new_state); the inputs are left untouched (the step runs on copies)."""
+    def copies(tensors: dict) -> dict:
+        return {n: tensors[n].clone(memory_format=torch.contiguous_format) for n in params}
+
+    new_params = copies(params)
+    new_state = {"step": state["step"], "exp_avg": copies(state["exp_avg"]), "exp_avg_sq": copies(state["exp_avg_sq"])}
+    return new_params, adam_step_(new_params, grads, new_state, lr=lr, betas=betas, eps=eps)
 
 
 def adam_step_(params: dict, grads: dict, state: dict, *, lr: float, betas: tuple[float, float], eps: float = 1e-8) -> dict:
     """``adam_step`` in place on ``params`` and the moments of ``state`` (which must not be shared); returns ``state``.
 
-    Uses PyTorch's fused Adam kernel (``torch._fused_adam_``, CPU and CUDA), about 4x faster than the functional
-    step on a stacked population; equal to ``adam_step`` to float rounding (tests/evogan/test_adam.py).
+    ``torch._fused_adam_`` (CPU and CUDA): on a stacked population about 4x faster than seven foreach
+    operations that each allocate their result.
     """
     beta1, beta2 = betas
     state["step"] += 1

@@ -17,7 +17,7 @@ import weakref
 import torch
 from torch.func import functional_call
 
-__all__ = ["generate", "generate_training", "fresh_buffers", "sample_population", "split_evenly"]
+__all__ = ["run_with", "generate", "generate_training", "fresh_buffers", "sample_population", "split_evenly"]
 
 
 _BUFFER_NAMES: "weakref.WeakKeyDictionary[torch.nn.Module, tuple]" = weakref.WeakKeyDictionary()
@@ -35,6 +35,15 @@ def _set_mode(generator: torch.nn.Module, training: bool) -> None:
         generator.train(training)
 
 
+def run_with(module: torch.nn.Module, weights: dict, x: torch.Tensor) -> torch.Tensor:
+    """``module(x)`` with ``weights`` (a full state dict) in place of its own: the module's ``forward_with`` when it
+    has one (``evogan.models.MLP``: no parameter swap), else ``functional_call``. Works under ``vmap``."""
+    forward_with = getattr(module, "forward_with", None)
+    if forward_with is not None:
+        return forward_with(weights, x)
+    return functional_call(module, weights, (x,), tie_weights=False)
+
+
 def fresh_buffers(generator: torch.nn.Module, weights: dict) -> dict:
     """Copies of the buffers (BatchNorm running averages) held in ``weights``."""
     return {name: weights[name].clone() for name in _buffer_names(generator) if name in weights}
@@ -50,14 +59,14 @@ def generate(generator: torch.nn.Module, weights: dict, z: torch.Tensor, *, runn
     _set_mode(generator, not running_stats)
     if not running_stats:
         weights = {**weights, **fresh_buffers(generator, weights)}
-    return functional_call(generator, weights, (z,), tie_weights=False)
+    return run_with(generator, weights, z)
 
 
 def generate_training(generator: torch.nn.Module, weights: dict, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
     """G(z) in training mode and the running averages it updated (copies; ``weights`` is untouched)."""
     buffers = fresh_buffers(generator, weights)
     _set_mode(generator, True)
-    return functional_call(generator, {**weights, **buffers}, (z,), tie_weights=False), buffers
+    return run_with(generator, {**weights, **buffers}, z), buffers
 
 
 def split_evenly(n: int, parts: int) -> list[int]:

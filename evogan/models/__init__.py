@@ -3,13 +3,14 @@
 from .classifier import DigitClassifier, SHIPPED_CLASSIFIER, load_classifier, train_classifier
 from .dcgan import dcgan_discriminator, dcgan_generator, dcgan_models
 from .inception import InceptionFeatures, load_inception
-from .mlp import mlp_discriminator, mlp_generator, mlp_models
+from .mlp import MLP, mlp_discriminator, mlp_generator, mlp_models
 from .registry import DEFAULT_FAMILY, MODELS, build_models
 
 __all__ = [
     "MODELS",
     "DEFAULT_FAMILY",
     "build_models",
+    "MLP",
     "mlp_generator",
     "mlp_discriminator",
     "mlp_models",

@@ -32,13 +32,13 @@ import math
 from functools import partial
 
 import torch
-from torch.func import functional_call, grad, vmap
+from torch.func import grad, vmap
 
 from ..adam import adam_step_
 from ..algorithms import breed as default_breed
 from ..config import ConfigError
 from ..individual import Individual
-from ..sampling import _set_mode
+from ..sampling import _set_mode, run_with
 from .registry import BACKENDS
 
 __all__ = ["VectorizedBackend"]
@@ -67,7 +67,7 @@ def _probe(generator: torch.nn.Module, sample_latent) -> None:
     try:
         with torch.no_grad():
             _set_mode(generator, True)
-            vmap(lambda weights, z: functional_call(generator, weights, (z,), tie_weights=False))(stacked, z)
+            vmap(partial(run_with, generator))(stacked, z)
     except (RuntimeError, ValueError, TypeError) as error:
         raise ConfigError(
             f"parallel.backend = 'vectorized': the generator ({type(generator).__name__}) cannot run under "
@@ -142,7 +142,7 @@ class VectorizedBackend:
                 "exp_avg_sq": _stack([r.parent.adam["exp_avg_sq"] for r in recipes])}
         rngs = [torch.Generator(device=next(iter(s.values())).device).manual_seed(r.seed) for r, s in zip(recipes, sources)]
         settings = [self._mutation(r.mutation) for r in recipes]
-        forward = vmap(lambda params, z: functional_call(generator, params, (z,), tie_weights=False))
+        forward = vmap(partial(run_with, generator))
         _set_mode(generator, True)
         values = [math.nan] * len(recipes)
         for _ in range(steps):
@@ -182,8 +182,7 @@ class VectorizedBackend:
         generator, adversary, combine, gamma = kw["generator"], kw["adversary"], kw["combine"], kw["gamma"]
         with torch.no_grad():  # stacked copies: BatchNorm's running averages change in them, not in the children
             _set_mode(generator, True)
-            fakes = vmap(lambda params: functional_call(generator, params, (judge.z,), tie_weights=False))(
-                _stack([dict(c) for c in live]))
+            fakes = vmap(partial(run_with, generator), in_dims=(0, None))(_stack([dict(c) for c in live]), judge.z)
         scores = self._scores(adversary, fakes, judge)
         for child, (f_q, grad_norm) in zip(live, scores):
             f_d = diversity(grad_norm)
@@ -218,7 +217,7 @@ class VectorizedBackend:
         params = {n: p.detach() for n, p in network.named_parameters() if p.requires_grad}
 
         def fake_term(p, fake):  # the fake half of L_D, and the logits for F_q from the same forward pass
-            logits = functional_call(network, p, (fake,)).squeeze(-1)
+            logits = run_with(network, p, fake).squeeze(-1)
             return torch.nn.functional.softplus(logits).mean(), logits.detach()
 
         per_child, logits = vmap(grad(fake_term, has_aux=True), in_dims=(None, 0))(params, fakes)
