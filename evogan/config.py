@@ -130,6 +130,10 @@ class ParallelConfig:
         "process), vectorized (all at once as a stacked population, torch.func.vmap; BatchNorm included) or ray "
         "(worker actors)",
     )
+    population_chunk: int = _opt(
+        0, "vectorized: most children stacked into one call (0: the whole generation); a bound on memory, which grows "
+        "with the children stacked (activations of all of them at once)", lo=0,
+    )
     workers: int = _opt(2, "ray: worker actors, created once per run; the children of a generation are split among them", lo=1)
     cpus_per_worker: float = _opt(1.0, "ray: CPUs each worker reserves (fractions allowed)", lo=0.0, lo_open=True)
     gpus_per_worker: float = _opt(

@@ -81,6 +81,7 @@ class VectorizedBackend:
 
     def __init__(self, config=None):
         self.kit = None
+        self.chunk = config.parallel.population_chunk if config is not None else 0
 
     def start(self, kit, engine_breed=None) -> None:
         self.kit, self.engine_breed = kit, engine_breed
@@ -120,11 +121,18 @@ class VectorizedBackend:
             groups.setdefault(key, []).append(recipe)
         children = {}
         for group in groups.values():
-            for recipe, child in zip(group, self._train(group)):
-                children[id(recipe)] = child
+            for part in self._chunks(group):
+                for recipe, child in zip(part, self._train(part)):
+                    children[id(recipe)] = child
         ordered = [children[id(r)] for r in recipes]
-        self._evaluate(ordered, judge)
+        for part in self._chunks(ordered):
+            self._evaluate(part, judge)
         return ordered
+
+    def _chunks(self, items: list) -> list[list]:
+        """``parallel.population_chunk`` children at a time (all when 0): bounds the memory of big models."""
+        size = self.chunk or len(items)
+        return [items[i:i + size] for i in range(0, len(items), size)]
 
     def _train(self, recipes) -> list:
         """``operators.mutate`` for every recipe at once (same batch size, lr, betas, steps and Adam step)."""

@@ -52,6 +52,19 @@ def test_vectorised_equals_in_process(extra):
     assert_same_run(evolve("inprocess", **extra), evolve("vectorized", **extra))
 
 
+def test_chunks_of_the_population_give_the_same_run():
+    sizes = []
+
+    def count(ex):
+        train = ex.backend._train
+        ex.backend._train = lambda recipes: sizes.append(len(recipes)) or train(recipes)
+
+    whole = evolve("vectorized", population_size=4)
+    chunked = evolve("vectorized", count, population_size=4, parallel={"backend": "vectorized", "population_chunk": 5})
+    assert sizes[:3] == [5, 5, 2]  # 12 children of generation 1 (one Adam step for all) in chunks
+    assert_same_run(whole, chunked)
+
+
 def test_a_nan_child_is_discarded_and_counted_as_in_process():
     def register(ex):
         def exploding(d_fake):
