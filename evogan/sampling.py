@@ -17,7 +17,7 @@ import weakref
 import torch
 from torch.func import functional_call
 
-__all__ = ["run_with", "generate", "generate_training", "fresh_buffers", "sample_population", "split_evenly"]
+__all__ = ["run_with", "set_mode", "generate", "generate_training", "fresh_buffers", "sample_population", "split_evenly"]
 
 
 _BUFFER_NAMES: "weakref.WeakKeyDictionary[torch.nn.Module, tuple]" = weakref.WeakKeyDictionary()
@@ -30,7 +30,7 @@ def _buffer_names(generator: torch.nn.Module) -> tuple:
     return _BUFFER_NAMES[generator]
 
 
-def _set_mode(generator: torch.nn.Module, training: bool) -> None:
+def set_mode(generator: torch.nn.Module, training: bool) -> None:
     if generator.training != training:  # Module.train walks every submodule; skip it when nothing changes
         generator.train(training)
 
@@ -56,7 +56,7 @@ def generate(generator: torch.nn.Module, weights: dict, z: torch.Tensor, *, runn
     training, or with ``running_stats=True`` with the individual's running
     averages (evaluation mode, so that G(z) depends on z alone).
     """
-    _set_mode(generator, not running_stats)
+    set_mode(generator, not running_stats)
     if not running_stats:
         weights = {**weights, **fresh_buffers(generator, weights)}
     return run_with(generator, weights, z)
@@ -65,7 +65,7 @@ def generate(generator: torch.nn.Module, weights: dict, z: torch.Tensor, *, runn
 def generate_training(generator: torch.nn.Module, weights: dict, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
     """G(z) in training mode and the running averages it updated (copies; ``weights`` is untouched)."""
     buffers = fresh_buffers(generator, weights)
-    _set_mode(generator, True)
+    set_mode(generator, True)
     return run_with(generator, {**weights, **buffers}, z), buffers
 
 

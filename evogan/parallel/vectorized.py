@@ -29,6 +29,7 @@ Falls back to the in-process path, child by child, for a user's own
 from __future__ import annotations
 
 import math
+import weakref
 from functools import partial
 
 import torch
@@ -38,7 +39,8 @@ from ..adam import adam_step_
 from ..algorithms import breed as default_breed
 from ..config import ConfigError
 from ..individual import Individual
-from ..sampling import _set_mode, run_with
+from ..models.activations import EntropyAdjustedLeakyReLU, EntropySensitiveActivation
+from ..sampling import set_mode, run_with
 from .registry import BACKENDS
 
 __all__ = ["VectorizedBackend"]
@@ -58,6 +60,17 @@ def _mutate_keywords(op):
     return None
 
 
+_BATCH_COUPLED = (torch.nn.modules.batchnorm._BatchNorm, EntropyAdjustedLeakyReLU, EntropySensitiveActivation)
+_COUPLING: "weakref.WeakKeyDictionary[torch.nn.Module, bool]" = weakref.WeakKeyDictionary()
+
+
+def _sees_whole_batch(network: torch.nn.Module) -> bool:
+    """Whether a layer of ``network`` mixes the samples of a batch (BatchNorm, EM-GAN's activations); looked up once."""
+    if network not in _COUPLING:
+        _COUPLING[network] = any(isinstance(m, _BATCH_COUPLED) for m in network.modules())
+    return _COUPLING[network]
+
+
 def _probe(generator: torch.nn.Module, sample_latent) -> None:
     """Run the generator on two stacked copies of its weights under vmap; a ConfigError names what fails."""
     state = {**dict(generator.named_parameters()), **dict(generator.named_buffers())}
@@ -66,7 +79,7 @@ def _probe(generator: torch.nn.Module, sample_latent) -> None:
     z = torch.stack([sample_latent(2, rng), sample_latent(2, rng)])
     try:
         with torch.no_grad():
-            _set_mode(generator, True)
+            set_mode(generator, True)
             vmap(partial(run_with, generator))(stacked, z)
     except (RuntimeError, ValueError, TypeError) as error:
         raise ConfigError(
@@ -151,7 +164,7 @@ class VectorizedBackend:
         rngs = [torch.Generator(device=next(iter(s.values())).device).manual_seed(r.seed) for r, s in zip(recipes, sources)]
         settings = [self._mutation(r.mutation) for r in recipes]
         forward = vmap(partial(run_with, generator))
-        _set_mode(generator, True)
+        set_mode(generator, True)
         values = [math.nan] * len(recipes)
         for _ in range(steps):
             leaves = {n: w.detach().requires_grad_(True) for n, w in weights.items()}
@@ -189,7 +202,7 @@ class VectorizedBackend:
         kw = self.kit.operators["evaluate"].keywords
         generator, adversary, combine, gamma = kw["generator"], kw["adversary"], kw["combine"], kw["gamma"]
         with torch.no_grad():  # stacked copies: BatchNorm's running averages change in them, not in the children
-            _set_mode(generator, True)
+            set_mode(generator, True)
             fakes = vmap(partial(run_with, generator), in_dims=(0, None))(_stack([dict(c) for c in live]), judge.z)
         scores = self._scores(adversary, fakes, judge)
         for child, (f_q, grad_norm) in zip(live, scores):
@@ -205,13 +218,10 @@ class VectorizedBackend:
     def _discriminate_all(discriminate, fakes):
         """D on every child's fakes: one call on all of them, or vmapped over children when D's layers see the
         whole batch (BatchNorm, EALReLU), so that each child's batch is normalised on its own."""
-        from ..models.activations import EntropyAdjustedLeakyReLU, EntropySensitiveActivation
-
-        coupled = (torch.nn.modules.batchnorm._BatchNorm, EntropyAdjustedLeakyReLU, EntropySensitiveActivation)
         network = getattr(discriminate, "discriminator", None)
         if network is None:
             return torch.stack([discriminate(f) for f in fakes])
-        if any(isinstance(m, coupled) for m in network.modules()):
+        if _sees_whole_batch(network):
             return vmap(discriminate)(fakes)
         return discriminate(fakes.flatten(0, 1)).unflatten(0, fakes.shape[:2])
 
