@@ -23,10 +23,35 @@ from .config import ConfigError
 from .registry import Registry
 from .seeding import torch_generator
 
-__all__ = ["ADVERSARIES", "StandardAdversary", "Judge", "gradient_norm"]
+__all__ = ["ADVERSARIES", "StandardAdversary", "Judge", "gradient_norm", "pack", "per_sample"]
 
 #: discriminator families: name → class(discriminator, config, device)
 ADVERSARIES = Registry("discriminator family")
+
+
+def pack(x: torch.Tensor, m: int) -> torch.Tensor:
+    """PacGAN's packing: groups of ``m`` consecutive samples concatenated along the first feature axis.
+
+    (B, C, ...) -> (B / m, m * C, ...): 2-D points become 2m-vectors, images m*C-channel images. m = 1 returns
+    ``x`` itself. B must be a multiple of m (the config checks the batch sizes).
+    """
+    if m == 1:
+        return x
+    return x.reshape(x.shape[0] // m, m * x.shape[1], *x.shape[2:])
+
+
+def per_sample(fn, x: torch.Tensor, m: int) -> torch.Tensor:
+    """``fn`` of packed ``x`` with each pack's row repeated for every sample in it (n rows for n samples).
+
+    For what reads D sample by sample (DynGAN's detector): a sample's value is that of the pack it lies in;
+    samples are packed with their neighbours in ``x``, wrapping around to fill the last pack.
+    """
+    if m == 1:
+        return fn(x)
+    n = x.shape[0]
+    short = -n % m
+    full = torch.cat([x, x[:short].repeat(-(-short // max(n, 1)), *([1] * (x.dim() - 1)))[:short]]) if short else x
+    return fn(full).repeat_interleave(m, dim=0)[:n]
 
 
 def gradient_norm(real_grads, fake_grads) -> float:
@@ -60,13 +85,18 @@ class StandardAdversary:
         self.params = [p for p in self.discriminator.parameters() if p.requires_grad]
         self.optimizer = torch.optim.Adam(self.params, lr=config.lr_d, betas=(config.beta1, config.beta2))
         self.device = torch.device(device)
+        self.pack = getattr(config, "pack", 1)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """D's raw output (logits) on ``x``: what the generator losses consume."""
-        return self.discriminator(x).squeeze(-1)
+        """D's raw output (logits) on ``x``, one per pack of ``config.pack`` samples: what the generator losses consume."""
+        return self.discriminator(pack(x, self.pack)).squeeze(-1)
+
+    def sample_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """One logit per sample of ``x``: its pack's (see :func:`per_sample`); D's own logits when unpacked."""
+        return per_sample(self, x, self.pack)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """D's penultimate activations, flattened: the input of its last layer with weights.
+        """D's penultimate activations, flattened, one row per pack: the input of its last layer with weights.
 
         Needs a ``torch.nn.Sequential`` discriminator (the built-in MLP and DCGAN are).
         """
@@ -77,6 +107,8 @@ class StandardAdversary:
             )
         layers = list(self.discriminator)
         last = max(i for i, layer in enumerate(layers) if any(True for _ in layer.parameters()))
+
+        x = pack(x, self.pack)  # one row per pack
         for layer in layers[:last]:
             x = layer(x)
         return x.flatten(1)

@@ -38,6 +38,7 @@ class Recipe:
     mutation: str
     seed: int
     lineage: dict = field(default_factory=dict)
+    lr: float | None = None  # this generation's generator learning rate (a schedule); None: the mutation's own
 
 
 def mutation_names(toolbox) -> list[str]:
@@ -45,8 +46,12 @@ def mutation_names(toolbox) -> list[str]:
     return [name[len("mutate_"):] for name in vars(toolbox) if name.startswith("mutate_")]
 
 
-def vary(population, generation: int, *, toolbox, seed: int) -> list[Recipe]:
-    """One recipe per parent and mutation; the crossover picks each recipe's donor."""
+def vary(population, generation: int, *, toolbox, seed: int, lr_g=None) -> list[Recipe]:
+    """One recipe per parent and mutation; the crossover picks each recipe's donor.
+
+    ``lr_g(generation)``, when given, is the scheduled generator learning rate every recipe carries.
+    """
+    lr = lr_g(generation) if lr_g is not None else None
     recipes = []
     for i, parent in enumerate(population):
         for name in mutation_names(toolbox):
@@ -60,13 +65,14 @@ def vary(population, generation: int, *, toolbox, seed: int) -> list[Recipe]:
                 "parents": parents,
             }
             seed_i = derive_seed(seed, generation, "child", i, name)
-            recipes.append(Recipe(parent, donor if crossed else None, name, seed_i, lineage))
+            recipes.append(Recipe(parent, donor if crossed else None, name, seed_i, lineage, lr))
     return recipes
 
 
 def breed(recipe: Recipe, judge, *, toolbox):
     """Mutate, then evaluate. A child with a non-finite loss or fitness keeps an empty fitness."""
-    child = getattr(toolbox, "mutate_" + recipe.mutation)(recipe.parent, recipe.donor, seed=recipe.seed)
+    scheduled = {} if recipe.lr is None else {"lr": recipe.lr}
+    child = getattr(toolbox, "mutate_" + recipe.mutation)(recipe.parent, recipe.donor, seed=recipe.seed, **scheduled)
     child.lineage = dict(recipe.lineage)
     if not math.isfinite(child.scores["loss"]):
         child.lineage["discarded"] = f"loss is {child.scores['loss']}"

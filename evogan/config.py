@@ -16,7 +16,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_origin, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 try:
     import tomllib
@@ -34,6 +34,7 @@ __all__ = [
     "LogConfig",
     "ParallelConfig",
     "DynganConfig",
+    "ScheduleConfig",
     "load_config",
     "apply_overrides",
     "parse_override",
@@ -72,6 +73,8 @@ class DataConfig:
 class ModelConfig:
     family: str = _opt("auto", "network family (names in evogan.MODELS); auto: mlp for 2-D mixtures, dcgan for images")
     hidden: int = _opt(128, "width of every hidden layer of the mixture MLPs", lo=1)
+    g_hidden: int = _opt(0, "width of the generator MLP's hidden layers (0: hidden); PacGAN's 2-D G: 400", lo=0)
+    d_hidden: int = _opt(0, "width of the discriminator MLP's hidden layers, in units (0: hidden); PacGAN's 2-D D: 200", lo=0)
     g_layers: int = _opt(3, "hidden layers of the generator MLP", lo=1)
     d_layers: int = _opt(3, "hidden layers of the discriminator MLP", lo=1)
     width: int = _opt(64, "DCGAN width: channels of the discriminator's first layer and the generator's last hidden layer", lo=1)
@@ -81,14 +84,20 @@ class ModelConfig:
         "averages (G(z) depends on z alone) or the batch's own (as in training)",
         choices=("running", "batch"),
     )
+    g_norm: str = _opt(
+        "none", "generator MLP: BatchNorm after every hidden Linear layer (which then has no bias), as PacGAN's 2-D G; "
+        "each individual keeps its own running averages", choices=("none", "batch"),
+    )
+    init_std: float = _opt(0.0, "mlp family: initial Linear weights N(0, init_std), biases 0 (PacGAN: 0.02); 0: PyTorch's default", lo=0.0)
     g_activation: str = _opt(
         "relu", "generator hidden activation: relu, or EM-GAN's entropy-sensitive esa = relu(x) * exp(alpha * H)",
         choices=("relu", "esa"),
     )
     d_activation: str = _opt(
-        "leaky_relu", "discriminator hidden activation: LeakyReLU 0.2, or EM-GAN's ealrelu with leak beta * H",
-        choices=("leaky_relu", "ealrelu"),
+        "leaky_relu", "discriminator hidden activation: LeakyReLU 0.2, EM-GAN's ealrelu with leak beta * H, or maxout "
+        "units (mlp family; PacGAN's 2-D D)", choices=("leaky_relu", "ealrelu", "maxout"),
     )
+    maxout_pieces: int = _opt(5, "maxout: affine pieces per unit (PacGAN: 5)", lo=2)
     esa_alpha: float = _opt(0.2, "ESA alpha: activations are scaled by exp(alpha * H), H in (0, 1) the batch entropy", lo=0.0)
     ealrelu_beta: float = _opt(0.2, "EALReLU beta: the negative slope is beta * H, H in (0, 1) the batch entropy", lo=0.0, hi=1.0)
 
@@ -153,6 +162,18 @@ class ParallelConfig:
 
 
 @dataclass
+class ScheduleConfig:
+    g: str = _opt("constant", "generator learning-rate schedule over the generations: constant, linear, cosine or step "
+                  "(names in evogan.schedule.SCHEDULES; a function of the generation, exact on resume)")
+    d: str = _opt("constant", "discriminator learning-rate schedule (same names as schedule.g)")
+    final: float = _opt(0.1, "linear / cosine: the learning rate at the last generation, as a fraction of lr_g / lr_d",
+                        lo=0.0, hi=1.0)
+    milestones: list[int] = _opt([], "step: generations at which the learning rate is multiplied by factor")
+    factor: float = _opt(0.1, "step: multiplier applied at each milestone", lo=0.0, lo_open=True)
+    warmup: int = _opt(0, "generations of linear warm-up from lr / warmup to lr before the schedule (0: none)", lo=0)
+
+
+@dataclass
 class DynganConfig:
     enabled: bool = _opt(False, "DynGAN: detect collapsed real samples and train niches (sub-populations) on them")
     pool: int = _opt(2500, "real samples tracked by the collapse detector (a fixed draw; the niches' training data)", lo=2)
@@ -203,6 +224,10 @@ class Config:
     d_steps: int = _opt(2, "n_D: discriminator Adam steps per generation", lo=1)
     g_steps: int = _opt(1, "k: generator Adam steps that make one child", lo=1)
     batch_size: int = _opt(64, "m: batch size of every discriminator and generator step", lo=1)
+    pack: int = _opt(
+        1, "PacGAN packing: the discriminator judges packs of this many samples concatenated (real with real, fake with "
+        "fake); 1: off. batch_size and eval_batch_size must be multiples of it", lo=1,
+    )
     eval_batch_size: int = _opt(256, "batch size of the fitness evaluation (shared by all children of a generation)", lo=1)
     lr_g: float = _opt(2e-4, "generator Adam learning rate", lo=0.0, lo_open=True)
     lr_d: float = _opt(2e-4, "discriminator Adam learning rate", lo=0.0, lo_open=True)
@@ -226,6 +251,7 @@ class Config:
     log: LogConfig = field(default_factory=LogConfig, metadata={"doc": "terminal and figures"})
     parallel: ParallelConfig = field(default_factory=ParallelConfig, metadata={"doc": "parallel backend"})
     dyngan: DynganConfig = field(default_factory=DynganConfig, metadata={"doc": "DynGAN collapse detection and niches"})
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig, metadata={"doc": "learning-rate schedules"})
 
     def __post_init__(self):
         validate(self)
@@ -254,6 +280,12 @@ def _check_value(key: str, value: Any, typ: Any, meta: dict) -> Any:
     elif typ is str:
         if not isinstance(value, str):
             raise ConfigError(f"{key}: expected a string, got {value!r}")
+    elif get_origin(typ) is list and get_args(typ) == (int,):
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise ConfigError(f"{key}: expected a list of integers, got {value!r}")
+        if any(v < 1 for v in value):
+            raise ConfigError(f"{key}: {value!r} is out of range; allowed: integers >= 1")
+        return sorted(value)
     elif typ is list or get_origin(typ) is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
@@ -297,6 +329,10 @@ def validate(obj, prefix: str = "") -> None:
         sub = getattr(obj, f.name)
         if dataclasses.is_dataclass(sub):
             validate(sub, prefix + f.name + ".")
+    if isinstance(obj, Config):
+        for key in ("batch_size", "eval_batch_size"):
+            if getattr(obj, key) % obj.pack:
+                raise ConfigError(f"{key}: {getattr(obj, key)} is not a multiple of pack = {obj.pack}; packs never mix batches")
 
 
 def _from_dict(cls, data: dict, prefix: str = ""):

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import torch
 from deap import tools
 
+from .adversary import per_sample
 from .algorithms import ea_gan
 from .individual import same_individual
 from .sampling import sample_population
@@ -155,7 +156,7 @@ class DynamicNiches:
 
     @torch.no_grad()
     def _observe(self, niche: Niche, chunk: int = 4096) -> None:
-        logits = torch.cat([niche.adversary(part) for part in self.pool[niche.data.indices].split(chunk)])
+        logits = torch.cat([niche.adversary.sample_logits(part) for part in self.pool[niche.data.indices].split(chunk)])
         self.detector.update(niche.data.indices, logits.float())
 
     @torch.no_grad()
@@ -170,7 +171,7 @@ class DynamicNiches:
             if room <= 0:
                 return
             flagged = indices[mask]
-            features = torch.cat([niche.adversary.features(p) for p in self.pool[flagged].split(4096)])
+            features = torch.cat([per_sample(niche.adversary.features, p, niche.adversary.pack) for p in self.pool[flagged].split(4096)])
             rng = torch_generator(self.config.seed, gen, "dyngan-kmeans", parent_index, device=features.device)
             labels = kmeans(features, min(self.settings.clusters, room), rng)
             niche.data.indices = indices[~mask]

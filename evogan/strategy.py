@@ -26,6 +26,7 @@ import operators
 from . import algorithms
 from .config import ConfigError
 from .sampling import sample_population
+from .schedule import schedule_for
 
 __all__ = ["build_strategy", "mutation_arguments"]
 
@@ -68,6 +69,19 @@ def _resolve_mutation(name: str, config, *, adversary, data):
     return loss, tuple(modifiers)
 
 
+def _scheduled(config, network: str) -> bool:
+    """Whether ``network``'s learning rate changes over the run (a constant schedule leaves the config's lr alone)."""
+    return getattr(config.schedule, network) != "constant" or config.schedule.warmup > 0
+
+
+def train_discriminator(parents, *, generation: int, train, optimizer, lr=None, **kwargs) -> float:
+    """The family's ``train`` at this generation's scheduled learning rate ``lr(generation)`` (None: unscheduled)."""
+    if lr is not None:
+        for group in optimizer.param_groups:
+            group["lr"] = lr(generation)
+    return train(parents, generation=generation, **kwargs)
+
+
 def build_strategy(config, *, generator, adversary, data, sample_latent, backend=None) -> base.Toolbox:
     """Resolve every name in ``config`` (clear errors before training) and register the operators.
 
@@ -75,6 +89,8 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
     ``Experiment`` registers its backend's map itself once the backend is built.
     """
     toolbox = base.Toolbox()
+    if config.pack > 1 and getattr(adversary, "output", "logit") != "logit":
+        raise ConfigError(f"pack: packing needs a discriminator that outputs logits; {config.adversary!r} does not (use standard)")
     shared = mutation_arguments(config, generator=generator, adversary=adversary, sample_latent=sample_latent)
     if len(set(config.mutations)) != len(config.mutations):
         raise ConfigError(f"mutations: {config.mutations} lists a loss twice")
@@ -103,9 +119,13 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         toolbox.register("map", backend.map)
 
     make_fakes = partial(sample_population, generator=generator, sample_latent=sample_latent)
+    schedule_d = schedule_for(config, "d") if _scheduled(config, "d") else None
     toolbox.register(
         "train_discriminator",
-        adversary.train,
+        train_discriminator,
+        train=adversary.train,
+        optimizer=getattr(adversary, "optimizer", None),
+        lr=schedule_d,
         make_fakes=make_fakes,
         sample_real=data.sample,
         steps=config.d_steps,
@@ -117,7 +137,8 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         batch_size=config.eval_batch_size, seed=config.seed,
     )
     toolbox.register("diagnostics", adversary.diagnostics)
-    toolbox.register("vary", algorithms.vary, toolbox=toolbox, seed=config.seed)
+    schedule_g = schedule_for(config, "g") if _scheduled(config, "g") else None
+    toolbox.register("vary", algorithms.vary, toolbox=toolbox, seed=config.seed, lr_g=schedule_g)
     toolbox.register("breed", algorithms.breed, toolbox=toolbox)
     return toolbox
 

@@ -87,7 +87,7 @@ def dcgan_models(config, data):
     require_kind("dcgan", data, "image")
     channels, size, _ = data.shape
     generator = dcgan_generator(config.latent_dim, channels, size, config.model.width, generator_activation(config))
-    discriminator = dcgan_discriminator(channels, size, config.model.width, discriminator_activation(config))
+    discriminator = dcgan_discriminator(channels * config.pack, size, config.model.width, discriminator_activation(config))
     generator.apply(dcgan_init)
     discriminator.apply(dcgan_init)
     return generator, discriminator

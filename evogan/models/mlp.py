@@ -1,14 +1,38 @@
-"""The MLPs of the mixture benchmarks (ReLU generator, LeakyReLU 0.2 discriminator)."""
+"""The MLPs of the mixture benchmarks.
+
+By default a ReLU generator and a LeakyReLU 0.2 discriminator. The options
+reproduce PacGAN's 2-D networks (Lin et al. 2018): BatchNorm after every
+hidden layer of the generator (``model.g_norm = "batch"``; the Linear layer
+before it has no bias, BatchNorm's shift takes its place), maxout units in the
+discriminator (``model.d_activation = "maxout"``: each hidden layer computes
+``pieces`` affine maps per unit and keeps their maximum), and N(0, sigma)
+initial weights with zero biases (``model.init_std``).
+"""
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
 from .registry import MODELS, discriminator_activation, generator_activation, require_kind
 
-__all__ = ["MLP", "mlp_generator", "mlp_discriminator", "mlp_models"]
+__all__ = ["MLP", "Maxout", "mlp_generator", "mlp_discriminator", "mlp_models", "normal_init"]
+
+
+class Maxout(nn.Module):
+    """The maximum over groups of ``pieces`` consecutive features: (..., units * pieces) -> (..., units)."""
+
+    def __init__(self, pieces: int):
+        super().__init__()
+        self.pieces = pieces
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.unflatten(-1, (-1, self.pieces)).amax(-1)
+
+    def extra_repr(self) -> str:
+        return f"pieces={self.pieces}"
 
 
 class MLP(nn.Sequential):
@@ -19,13 +43,14 @@ class MLP(nn.Sequential):
       layers do not.
     - ``forward_with(weights, x)`` is ``functional_call(self, weights, (x,))`` without swapping the weights in
       and out of the layers (what ``evogan.sampling.run_with`` uses for individuals); it falls back to
-      ``functional_call`` when a layer other than a plain ``nn.Linear`` holds parameters or buffers.
+      ``functional_call`` when a layer other than a plain ``nn.Linear`` or ``nn.BatchNorm1d`` holds parameters
+      or buffers.
     Together they took evogan's E-GAN generation from 1.21x to 1.15x a hand-written loop (benchmarks/README.md).
     """
 
     def __init__(self, *layers: nn.Module):
         super().__init__(*layers)
-        self._direct = all(type(layer) is nn.Linear or not (list(layer.parameters()) or list(layer.buffers()))
+        self._direct = all(type(layer) in (nn.Linear, nn.BatchNorm1d) or not (list(layer.parameters()) or list(layer.buffers()))
                            for layer in layers)
 
     def forward(self, x):
@@ -39,34 +64,70 @@ class MLP(nn.Sequential):
         for name, layer in self._modules.items():
             if type(layer) is nn.Linear:
                 x = F.linear(x, weights[name + ".weight"], weights.get(name + ".bias"))
+            elif type(layer) is nn.BatchNorm1d:
+                x = _batch_norm(layer, name, weights, x)
             else:
                 x = layer.forward(x)
         return x
 
 
-def _mlp(sizes: list[int], activation) -> MLP:
+def _batch_norm(layer: nn.BatchNorm1d, name: str, weights: dict, x):
+    """``layer(x)`` with the individual's own scale, shift and running averages (updated in place in training)."""
+    if layer.training:
+        weights[name + ".num_batches_tracked"].add_(1)  # as nn.BatchNorm1d does; the momentum is fixed
+    return F.batch_norm(x, weights[name + ".running_mean"], weights[name + ".running_var"], weights.get(name + ".weight"),
+                        weights.get(name + ".bias"), layer.training, layer.momentum, layer.eps)
+
+
+def _mlp(sizes: list[int], activation, *, batch_norm: bool = False, widen: int = 1) -> MLP:
+    """Linear layers of ``sizes``; each hidden one followed by [BatchNorm (its Linear has no bias)] + activation.
+
+    ``widen``: hidden Linear layers output ``widen`` features per unit (maxout's pieces).
+    """
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
+        hidden = i < len(sizes) - 2
+        layers.append(nn.Linear(a, b * widen if hidden else b, bias=not (hidden and batch_norm)))
+        if hidden:
+            layers += [nn.BatchNorm1d(b * widen)] if batch_norm else []
             layers.append(activation())
     return MLP(*layers)
 
 
-def mlp_generator(latent_dim: int, hidden: int, layers: int, out_dim: int, activation=nn.ReLU) -> nn.Module:
-    return _mlp([latent_dim] + [hidden] * layers + [out_dim], activation)
+def mlp_generator(latent_dim: int, hidden: int, layers: int, out_dim: int, activation=nn.ReLU, *,
+                  batch_norm: bool = False) -> nn.Module:
+    return _mlp([latent_dim] + [hidden] * layers + [out_dim], activation, batch_norm=batch_norm)
 
 
-def mlp_discriminator(in_dim: int, hidden: int, layers: int, activation=None) -> nn.Module:
+def mlp_discriminator(in_dim: int, hidden: int, layers: int, activation=None, *, maxout_pieces: int = 0) -> nn.Module:
+    """``maxout_pieces`` > 0: maxout units of that many pieces instead of ``activation``."""
+    if maxout_pieces:
+        return _mlp([in_dim] + [hidden] * layers + [1], lambda: Maxout(maxout_pieces), widen=maxout_pieces)
     return _mlp([in_dim] + [hidden] * layers + [1], activation or (lambda: nn.LeakyReLU(0.2)))
+
+
+def normal_init(network: nn.Module, std: float) -> nn.Module:
+    """Linear weights N(0, std), biases 0 (PacGAN's initialisation); BatchNorm keeps scale 1, shift 0."""
+    for module in network.modules():
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, 0.0, std)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+    return network
 
 
 @MODELS.register("mlp")
 def mlp_models(config, data):
     require_kind("mlp", data, "points")
     m = config.model
-    return (
-        mlp_generator(config.latent_dim, m.hidden, m.g_layers, data.dim, generator_activation(config)),
-        mlp_discriminator(data.dim, m.hidden, m.d_layers, discriminator_activation(config)),
-    )
+    maxout = m.d_activation == "maxout"
+    generator = mlp_generator(config.latent_dim, m.g_hidden or m.hidden, m.g_layers, data.dim, generator_activation(config),
+                              batch_norm=m.g_norm == "batch")
+    discriminator = mlp_discriminator(data.dim * config.pack, m.d_hidden or m.hidden, m.d_layers,
+                                      None if maxout else discriminator_activation(config),
+                                      maxout_pieces=m.maxout_pieces if maxout else 0)
+    if m.init_std > 0:
+        normal_init(generator, m.init_std)
+        normal_init(discriminator, m.init_std)
+    return generator, discriminator
 

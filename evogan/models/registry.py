@@ -47,6 +47,8 @@ def discriminator_activation(config):
     """Factory of the discriminator's hidden nonlinearity (``model.d_activation``)."""
     if config.model.d_activation == "ealrelu":
         return partial(EntropyAdjustedLeakyReLU, config.model.ealrelu_beta)
+    if config.model.d_activation == "maxout":
+        raise ConfigError("model.d_activation: maxout units exist in the mlp family only; use leaky_relu or ealrelu")
     return partial(nn.LeakyReLU, 0.2)
 
 

@@ -129,7 +129,7 @@ class VectorizedBackend:
         groups = {}  # children sharing the update's settings and Adam step train together
         for recipe in recipes:
             kw = self._mutation(recipe.mutation)
-            key = (kw["batch_size"], kw["lr"], kw["betas"], kw.get("steps", 1), recipe.parent.adam["step"],
+            key = (kw["batch_size"], recipe.lr if recipe.lr is not None else kw["lr"], kw["betas"], kw.get("steps", 1), recipe.parent.adam["step"],
                    id(kw["generator"]), id(kw["discriminate"]), id(kw["sample_latent"]))
             groups.setdefault(key, []).append(recipe)
         children = {}
@@ -152,6 +152,7 @@ class VectorizedBackend:
         first = self._mutation(recipes[0].mutation)
         generator, discriminate, sample_latent = first["generator"], first["discriminate"], first["sample_latent"]
         batch, steps = first["batch_size"], first.get("steps", 1)
+        lr = recipes[0].lr if recipes[0].lr is not None else first["lr"]
         sources = [r.parent if r.donor is None else r.donor for r in recipes]
         trainable = list(recipes[0].parent.adam["exp_avg"])
         # fresh copies of everything: train-mode BatchNorm updates the stacked running averages in place, per child
@@ -179,7 +180,7 @@ class VectorizedBackend:
                 losses.append(value)
             grads = torch.autograd.grad(torch.stack(losses).sum(), list(leaves.values()))
             with torch.no_grad():  # in place: the stacked tensors are this call's own copies
-                adam_step_(weights, dict(zip(leaves, grads)), adam, lr=first["lr"], betas=first["betas"])
+                adam_step_(weights, dict(zip(leaves, grads)), adam, lr=lr, betas=first["betas"])
             values = [float(v.detach()) for v in losses]
         children = []
         for i, recipe in enumerate(recipes):
@@ -227,7 +228,7 @@ class VectorizedBackend:
 
     @staticmethod
     def _scores(adversary, fakes, judge) -> list[tuple[float, float]]:
-        from ..adversary import StandardAdversary
+        from ..adversary import StandardAdversary, pack
 
         if type(adversary) is not StandardAdversary:  # other families: their own score, child by child
             return [adversary.score(fake, judge) for fake in fakes]
@@ -235,7 +236,7 @@ class VectorizedBackend:
         params = {n: p.detach() for n, p in network.named_parameters() if p.requires_grad}
 
         def fake_term(p, fake):  # the fake half of L_D, and the logits for F_q from the same forward pass
-            logits = run_with(network, p, fake).squeeze(-1)
+            logits = run_with(network, p, pack(fake, adversary.pack)).squeeze(-1)
             return torch.nn.functional.softplus(logits).mean(), logits.detach()
 
         per_child, logits = vmap(grad(fake_term, has_aux=True), in_dims=(None, 0))(params, fakes)

@@ -1,0 +1,100 @@
+"""PacGAN packing: shapes, a hand-built loss and F_d, packing 1 equal to none bit for bit, DynGAN's per-sample view."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+import pytest
+
+from evogan import Config, ConfigError, Experiment
+from evogan.adversary import StandardAdversary, pack, per_sample
+from fitness import diversity
+
+
+def test_pack_concatenates_consecutive_samples():
+    x = torch.arange(12.0).reshape(6, 2)
+    assert torch.equal(pack(x, 3), torch.tensor([[0.0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]]))
+    images = torch.randn(4, 3, 5, 5)
+    packed = pack(images, 2)
+    assert packed.shape == (2, 6, 5, 5) and torch.equal(packed[1, 3:], images[3])
+    assert pack(x, 1) is x
+
+
+def test_the_packed_discriminator_sees_2m_inputs_and_its_loss_matches_a_hand_computed_value():
+    config = Config(pack=2, batch_size=4, eval_batch_size=4)
+    d = torch.nn.Linear(4, 1)
+    with torch.no_grad():
+        d.weight.copy_(torch.tensor([[1.0, -1.0, 0.5, 2.0]]))
+        d.bias.fill_(0.25)
+    adversary = StandardAdversary(d, config, "cpu")
+    real = torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0], [0.0, 0.0]])
+    fake = torch.tensor([[0.5, 0.5], [1.0, -1.0], [0.0, 0.0], [1.0, 1.0]])
+    # packs: real (1,0,0,1) -> 1 + 0 + 0 + 2 + 0.25 = 3.25; (2,2,0,0) -> 0.25; fake (.5,.5,1,-1) -> .5 - .5 + .5 - 2 + .25 = -1.25; (0,0,1,1) -> 2.75
+    assert adversary(real).tolist() == pytest.approx([3.25, 0.25])
+    expected = (F.softplus(torch.tensor([-3.25, -0.25])).mean() + F.softplus(torch.tensor([-1.25, 2.75])).mean())
+    assert float(adversary.loss(real, fake).detach()) == pytest.approx(float(expected), rel=1e-6)
+    # F_d: ||grad_w L_D||; L_D is linear in the logits, so by hand:
+    # dL/dw = mean_real(-sigmoid(-l) * x) + mean_fake(sigmoid(l) * x) over packs, dL/db the same without x
+    rl, fl = torch.tensor([3.25, 0.25]), torch.tensor([-1.25, 2.75])
+    rx, fx = pack(real, 2), pack(fake, 2)
+    gw = (-torch.sigmoid(-rl)[:, None] * rx).mean(0) + (torch.sigmoid(fl)[:, None] * fx).mean(0)
+    gb = (-torch.sigmoid(-rl)).mean() + torch.sigmoid(fl).mean()
+    by_hand = float(torch.cat([gw, gb.reshape(1)]).norm())
+    real_grads = torch.autograd.grad(F.softplus(-adversary(real)).mean(), adversary.params)
+    f_q, norm = adversary.score(fake, type("J", (), {"real_grads": list(real_grads)})())
+    assert norm == pytest.approx(by_hand, rel=1e-6)
+    assert f_q == pytest.approx(float(torch.sigmoid(fl).mean()), rel=1e-6)
+    assert diversity(norm) == pytest.approx(-torch.log(torch.tensor(by_hand)).item(), rel=1e-6)
+
+
+def test_models_are_built_for_packs():
+    ex = Experiment(Config(pack=4, model={"hidden": 8, "g_layers": 1, "d_layers": 1}, log={"progress": False}))
+    assert ex.adversary.discriminator[0].in_features == 8 and ex.generator[-1].out_features == 2
+    ex.close()
+
+
+def test_packing_one_equals_no_packing_bit_for_bit(small_config):
+    def run(**extra):
+        ex = Experiment(Config(**{**small_config.__dict__, **extra}))
+        ex.run()
+        ex.close()
+        return ex
+
+    plain, one = run(), run(pack=1)
+    assert [r["survivors"] for r in plain.logbook] == [r["survivors"] for r in one.logbook]
+    assert [r["d_loss"] for r in plain.logbook] == [r["d_loss"] for r in one.logbook]
+    for p, q in zip(plain.population, one.population):
+        assert all(torch.equal(p[k], q[k]) for k in p)
+    two = run(pack=2)
+    assert [r["d_loss"] for r in two.logbook] != [r["d_loss"] for r in plain.logbook]
+
+
+@pytest.mark.parametrize("key", ["batch_size", "eval_batch_size"])
+def test_batches_must_be_multiples_of_the_pack(key):
+    with pytest.raises(ConfigError, match=f"{key}: 30 is not a multiple of pack = 4"):
+        Config(pack=4, **{key: 30})
+
+
+def test_the_began_families_refuse_packing():
+    with pytest.raises(ConfigError, match="pack: packing needs a discriminator that outputs logits"):
+        Experiment(Config(pack=2, adversary="began_v3", mutations=["began"], log={"progress": False}))
+
+
+def test_per_sample_gives_every_sample_its_packs_value_wrapping_around():
+    x = torch.arange(5.0).reshape(5, 1)
+    got = per_sample(lambda v: pack(v, 2).sum(1), x, 2)  # packs (0,1) (2,3) (4,0)
+    assert got.tolist() == [1.0, 1.0, 5.0, 5.0, 4.0]
+    assert torch.equal(per_sample(lambda v: v * 2, x, 1), x * 2)
+
+
+def test_dyngan_runs_with_packing_and_reads_per_sample_logits():
+    ex = Experiment(Config(
+        dataset="grid", generations=6, population_size=2, batch_size=32, eval_batch_size=64, pack=2, lr_d=5e-3,
+        model={"hidden": 16, "g_layers": 2, "d_layers": 2}, log={"progress": False, "plots": False},
+        dyngan={"enabled": True, "every": 3, "tau": 0.01, "delta": 0.8, "pool": 301},
+    ))
+    ex.run()
+    ex.close()
+    assert len(ex.logbook) == 6 and ex.logbook[-1]["niches"] >= 1
+    assert ex.niches.detector.average.shape == (301,) and bool(torch.isfinite(ex.niches.detector.average).all())
+    assert bool(ex.niches.detector.seen.any())
