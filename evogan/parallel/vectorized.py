@@ -224,7 +224,7 @@ class VectorizedBackend:
             return torch.stack([discriminate(f) for f in fakes])
         if _sees_whole_batch(network):
             return vmap(discriminate)(fakes)
-        return discriminate(fakes.flatten(0, 1)).unflatten(0, fakes.shape[:2])
+        return discriminate(fakes.flatten(0, 1)).unflatten(0, (fakes.shape[0], -1))  # packs never cross children
 
     @staticmethod
     def _scores(adversary, fakes, judge) -> list[tuple[float, float]]:

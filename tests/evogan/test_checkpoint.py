@@ -102,8 +102,10 @@ def crash_after(run_dir: Path, generation: int, into: Path) -> Path:
         {"adversary": "began_v3", "mutations": ["began", "began+entropy"]},
         {"dataset": "grid", "lr_d": 5e-3, "dyngan": {"enabled": True, "every": 3, "tau": 0.01, "delta": 0.8, "pool": 300}},
         {"parallel": {"backend": "vectorized"}},
+        {"schedule": {"g": "cosine", "d": "linear", "final": 0.05, "warmup": 2}, "pack": 2,
+         "model": {"hidden": 16, "g_layers": 2, "d_layers": 2, "g_norm": "batch", "d_activation": "maxout"}},
     ],
-    ids=["egan", "began_v3", "dyngan", "vectorized"],
+    ids=["egan", "began_v3", "dyngan", "vectorized", "schedule-pack-pacgan-nets"],
 )
 def test_resume_restores_every_kind_of_state_exactly(tmp_path, extra):
     reference = run(small(**extra), tmp_path / "a")

@@ -43,3 +43,18 @@ def test_perfect_and_collapsed_generators():
     assert nothing["modes_covered"] == 0 and nothing["high_quality"] == 0 and nothing["reverse_kl"] == pytest.approx(math.log(8))
     nan = data.metrics(torch.full((10, 2), float("nan")))
     assert nan["modes_covered"] == 0 and nan["high_quality"] == 0
+
+
+def test_gap_mass_and_near_mode_spread_by_hand():
+    c = ring().centres  # mode 0 at (1, 0): radial is x, tangential is y
+    samples = torch.stack([
+        c[0] + torch.tensor([0.02, 0.0]), c[0] + torch.tensor([-0.02, 0.0]),  # radial offsets of 2 sigma
+        c[0] + torch.tensor([0.0, 0.01]), c[0] + torch.tensor([0.0, -0.01]),  # tangential offsets of 1 sigma
+        torch.zeros(2),  # 100 sigma from every mode: gap mass
+    ])
+    m = mixture_metrics(samples, c, 0.01)
+    assert m["gap_mass"] == pytest.approx(20.0)
+    assert m["spread_radial"] == pytest.approx(math.sqrt((4 + 4) / 4), rel=1e-6)
+    assert m["spread_tangential"] == pytest.approx(math.sqrt((1 + 1) / 4), rel=1e-6)
+    far = mixture_metrics(torch.full((3, 2), 5.0), c, 0.01)
+    assert far["gap_mass"] == 100.0 and math.isnan(far["spread_radial"])

@@ -78,6 +78,17 @@ def test_ray_gives_the_inprocess_run_bit_for_bit_and_creates_workers_once(ray_se
     assert wait_for_free_cpus(ray_session) == 2  # the workers' CPUs are free again
 
 
+def test_schedules_packing_and_pacgan_nets_give_the_inprocess_run_bit_for_bit_on_ray(ray_session):
+    extra = dict(schedule={"g": "linear", "d": "cosine", "final": 0.1, "warmup": 1}, pack=2,
+                 model={"hidden": 16, "g_layers": 2, "d_layers": 2, "g_norm": "batch", "d_activation": "maxout",
+                        "maxout_pieces": 3})
+    base = ring_config()
+    expected = evolve(Config(**{**base.__dict__, **extra}))
+    got = evolve(Config(**{**ring_config(backend="ray", workers=2).__dict__, **extra}))
+    assert got[0] == expected[0] and got[1] == expected[1]
+    assert_same_population(got[2], expected[2])
+
+
 def test_image_individuals_with_batchnorm_travel_whole(ray_session):
     config = Config(
         dataset="mnist", generations=2, population_size=1, latent_dim=8, batch_size=16, eval_batch_size=16,

@@ -45,8 +45,11 @@ def assert_same_run(a: Experiment, b: Experiment, rel=1e-5):
         {"adversary": "began_v3", "mutations": ["began", "began+entropy"], "latent_dim": 4},
         {"model": {"hidden": 16, "g_layers": 2, "d_layers": 2, "g_activation": "esa", "d_activation": "ealrelu"}},
         {"latent_common_features": 2, "latent_mean_rescaling": True, "selection": "nsga2"},
+        {"model": {"hidden": 16, "g_layers": 2, "d_layers": 2, "g_norm": "batch", "d_activation": "maxout",
+                   "maxout_pieces": 3, "init_std": 0.02}, "pack": 4,
+         "schedule": {"g": "cosine", "d": "step", "milestones": [3], "warmup": 1}},
     ],
-    ids=["egan", "entropy-2-steps", "began_v3", "esa-ealrelu", "cft-mr-nsga2"],
+    ids=["egan", "entropy-2-steps", "began_v3", "esa-ealrelu", "cft-mr-nsga2", "pacgan-nets-pack-schedule"],
 )
 def test_vectorised_equals_in_process(extra):
     assert_same_run(evolve("inprocess", **extra), evolve("vectorized", **extra))
