@@ -36,6 +36,7 @@ __all__ = [
     "DynganConfig",
     "ScheduleConfig",
     "load_config",
+    "DEFAULT_EXPERIMENT",
     "apply_overrides",
     "parse_override",
     "config_to_dict",
@@ -400,9 +401,17 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
     return data
 
 
+#: the experiment ``evogan run`` runs without a file: the best ring strategy measured (benchmarks/mode_collapse.py)
+DEFAULT_EXPERIMENT = Path(__file__).parent / "presets" / "default.toml"
+
+
 def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Config:
-    """Read a TOML file (or the built-in default when ``path`` is None), apply overrides, validate."""
+    """Read a TOML file (or the built-in default experiment when ``path`` is None), apply overrides, validate.
+
+    The built-in default is ``DEFAULT_EXPERIMENT``, a run file on top of the :class:`Config` defaults.
+    """
     data: dict = {}
+    path = DEFAULT_EXPERIMENT if path is None else path
     if path is not None:
         path = Path(path)
         if not path.is_file():

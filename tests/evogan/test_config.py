@@ -80,3 +80,13 @@ def test_reference_lists_every_key():
     ref = config_reference()
     for key in ("`seed`", "`population_size`", "`p_cross`", "`parallel.backend`", "`metrics.every`"):
         assert key in ref
+
+
+def test_the_built_in_default_experiment_is_the_packaged_ring_strategy():
+    from evogan.config import DEFAULT_EXPERIMENT
+
+    config = load_config()
+    assert DEFAULT_EXPERIMENT.is_file() and config.name == "default" and config.dataset == "ring"
+    assert (config.schedule.g, config.schedule.d, config.schedule.final) == ("cosine", "cosine", 0.01)
+    assert config.lr_g == config.lr_d == 1e-3 and config.batch_size == 256 and config.generations == 6000
+    assert Config().schedule.g == "constant" and Config().lr_g == 2e-4  # the dataclass defaults stay the engine's
