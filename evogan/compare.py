@@ -49,7 +49,7 @@ __all__ = ["compare", "Comparison", "welch_test", "mann_whitney_test", "summaris
 _NOT_METRICS = {"n_modes", "n_samples", "fid_real_samples", "generation", "first_all_modes_generation",
                 "first_all_modes_wall_time", "sample_from", "stopped_by_time"}
 #: metrics where lower is better (the summary says so)
-LOWER_IS_BETTER = {"reverse_kl", "fid", "kl", "wall_time"}
+LOWER_IS_BETTER = {"reverse_kl", "fid", "kl", "wall_time", "gap_mass"}
 
 
 @dataclass
@@ -167,16 +167,22 @@ def _final(run_dir: Path) -> dict:
     return json.loads((run_dir / "metrics.json").read_text())
 
 
+def _finite(values) -> list[float]:
+    """The values that are numbers (a metric may be undefined in a run: None, or NaN in older files)."""
+    return [float(v) for v in values if v is not None and math.isfinite(float(v))]
+
+
 def summarise(finals: dict[str, list[dict]]) -> list[dict]:
     """One row per strategy and metric: n, mean, std (sample), and the p-values against the first strategy."""
     names = list(finals)
-    metrics = [k for k, v in finals[names[0]][0].items() if k not in _NOT_METRICS and isinstance(v, (int, float))
+    metrics = [k for k, v in finals[names[0]][0].items() if k not in _NOT_METRICS and isinstance(v, (int, float, type(None)))
                and not isinstance(v, bool)]
+    metrics = [k for k in metrics if _finite(f.get(k) for runs in finals.values() for f in runs)]
     rows = []
     for name in names:
         for metric in metrics:
-            values = [float(f[metric]) for f in finals[name] if f.get(metric) is not None]
-            base = [float(f[metric]) for f in finals[names[0]] if f.get(metric) is not None]
+            values = _finite(f.get(metric) for f in finals[name])
+            base = _finite(f.get(metric) for f in finals[names[0]])
             first = name == names[0]
             rows.append({
                 "strategy": name, "metric": metric, "n": len(values),

@@ -27,14 +27,15 @@ def test_egan_on_the_ring_covers_at_least_seven_of_eight_modes():
 
 
 def test_the_built_in_default_reaches_a_documented_floor_on_a_short_schedule():
-    """``evogan run``'s strategy (evogan/presets/default.toml) with its cosine schedule compressed to 1,000
-    generations: every seed covers 8/8 modes with >= 55 % high quality (measured 71.6-77.0 % on seeds 0-2;
-    the 6,000-generation default reaches ~97 %); the old constant-rate default got 40-45 % after 1,500."""
+    """``evogan run``'s strategy (evogan/presets/default.toml) with its cosine schedule compressed to 600
+    generations: every seed covers 8/8 modes with >= 45 % high quality (measured 51.6 / 57.9 / 54.8 % on seeds
+    0-2, reverse KL 0.16-0.32; at 1,000 generations 71.6-77.0 %; the full 6,000-generation default reaches
+    ~97 %). The old constant-rate default got 40-45 % after 1,500 generations."""
     from evogan.config import load_config
 
     hq, kl = [], []
     for seed in (0, 1, 2):
-        exp = Experiment(load_config(None, [f"seed={seed}", "generations=1000", "log.progress=false"]))
+        exp = Experiment(load_config(None, [f"seed={seed}", "generations=600", "log.progress=false"]))
         assert exp.config.schedule.g == "cosine" and exp.config.batch_size == 256
         exp.run()
         metrics = exp.evaluate_metrics()
@@ -42,5 +43,5 @@ def test_the_built_in_default_reaches_a_documented_floor_on_a_short_schedule():
         assert metrics["modes_covered"] == 8
         hq.append(metrics["high_quality"])
         kl.append(metrics["reverse_kl"])
-    assert all(55.0 <= h <= 98.9 for h in hq), hq
-    assert 0.0 < statistics.median(kl) < 0.2, kl
+    assert all(45.0 <= h <= 98.9 for h in hq), hq
+    assert 0.0 < statistics.median(kl) < 0.4, kl

@@ -55,7 +55,7 @@ def mixture_metrics(samples: torch.Tensor, centres: torch.Tensor, std: float, th
     else:
         reverse_kl = math.log(k)
     near = finite & (nearest_dist / std < gap)
-    spread_radial = spread_tangential = math.nan
+    spread_radial = spread_tangential = None  # undefined: no sample near any mode
     if centres.shape[1] == 2 and bool(near.any()):
         radial, tangential = _directions(centres)
         offsets = samples[near] - centres[nearest[near]]

@@ -63,7 +63,9 @@ def test_compare_two_strategies_two_seeds_writes_everything_and_resumes(tmp_path
     rows = list(csv.DictReader(open(out / "summary.csv")))
     metrics = {r["metric"] for r in rows}
     assert {"modes_covered", "high_quality", "reverse_kl", "wall_time"} <= metrics
-    assert all(r["n"] == "2" for r in rows)
+    core = {"modes_covered", "high_quality", "reverse_kl", "gap_mass", "wall_time"}
+    assert all(r["n"] == "2" for r in rows if r["metric"] in core)
+    assert all(r["n"] in ("1", "2") for r in rows)  # a metric undefined in some run (no sample near a mode) counts fewer
     crossed = [r for r in rows if r["strategy"] == "egan_crossover"]
     assert all(r["welch_p"] and r["mannwhitney_p"] for r in crossed)
     md = (out / "summary.md").read_text()
