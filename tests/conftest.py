@@ -75,3 +75,18 @@ def stable_logbook(logbook) -> list[dict]:
     chapters = {name: [{k: v for k, v in row.items() if k != "seconds"} for row in book]
                 for name, book in logbook.chapters.items()}
     return rows + [chapters]
+
+
+#: what ``pytest -m "not slow"`` leaves out: Ray, subprocesses, multi-seed training runs (each several seconds)
+SLOW_FILES = {"test_integration.py", "test_image_run.py", "test_ray_backend.py", "test_ray_cli.py", "test_allocator.py",
+              "test_inception.py"}
+SLOW_TESTS = {"test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_run",
+              "test_ctrl_c_finishes_the_generation_writes_a_checkpoint_and_resume_completes",
+              "test_resume_errors_are_one_clear_line", "test_an_unwritable_output_directory_is_a_clear_error_before_training",
+              "test_compare_on_ray_tasks", "test_ray_workers_score_with_the_current_k", "test_console_script"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SLOW_FILES or item.originalname in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
