@@ -7,9 +7,12 @@ of PacGAN's Table 1 (modes covered, % high-quality samples, reverse KL; mean
 ± standard error over the seeds that finished, seeds named) with the paper's
 rows beside it, plus the gap mass and near-mode spread that explain HQ, the
 wall time per run, and HQ over generations (mean over seeds) so the trend is
-visible. Each run is a normal evogan run directory under ``--out``; finished
-runs are reused and unfinished ones resumed from their checkpoint, so an
-interrupted benchmark continues where it stopped. ``--jobs`` runs that many
+visible. Each run is a normal evogan run directory under ``--out``
+(git-ignored); unfinished ones resume from their checkpoint. A finished run's
+config.toml, metrics.json and metrics.jsonl are also kept in
+``benchmarks/results/<out's name>/`` (committed), which the table reads and
+which counts as done, so a later session on a fresh clone continues instead
+of starting over. ``--jobs`` runs that many
 at once (one torch thread each).
 
     python benchmarks/mode_collapse.py [--datasets ring grid] [--strategies gan egan ...] [--seeds 0 1 2 3 4]
@@ -22,6 +25,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -62,8 +66,27 @@ PAPER = {
 }
 
 
+RESULTS = ROOT / "benchmarks" / "results"
+KEPT = ("config.toml", "metrics.json", "metrics.jsonl")
+
+
 def run_dir(out: Path, dataset: str, strategy: str, seed: int) -> Path:
     return out / dataset / strategy / f"seed{seed}"
+
+
+def kept_dir(out: Path, dataset: str, strategy: str, seed: int) -> Path:
+    """Where a finished run's small files are committed: benchmarks/results/<out's name>/<dataset>/<strategy>/seedN."""
+    return run_dir(RESULTS / out.name, dataset, strategy, seed)
+
+
+def keep(out: Path, dataset: str, strategy: str, seed: int) -> None:
+    """Copy a finished run's config and metrics into benchmarks/results (small text files)."""
+    source, target = run_dir(out, dataset, strategy, seed), kept_dir(out, dataset, strategy, seed)
+    if (source / "metrics.json").exists() and not (target / "metrics.json").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        for name in KEPT:
+            if (source / name).exists():
+                shutil.copyfile(source / name, target / name)
 
 
 def overrides(dataset: str, strategy: str, seed: int, full: bool, extra: list[str]) -> list[str]:
@@ -74,7 +97,10 @@ def overrides(dataset: str, strategy: str, seed: int, full: bool, extra: list[st
 def execute(dataset: str, strategy: str, seed: int, args) -> str:
     """One run in its own process (one torch thread); resumed from its checkpoint when a previous one stopped."""
     folder = run_dir(Path(args.out), dataset, strategy, seed)
+    if (kept_dir(Path(args.out), dataset, strategy, seed) / "metrics.json").exists():
+        return f"{folder}: done before (benchmarks/results)"
     if (folder / "metrics.json").exists():
+        keep(Path(args.out), dataset, strategy, seed)
         return f"{folder}: done before"
     exe = [sys.executable, "-m", "evogan"]
     if (folder / "checkpoints").is_dir() and any((folder / "checkpoints").glob("gen*.pt")):
@@ -87,6 +113,7 @@ def execute(dataset: str, strategy: str, seed: int, args) -> str:
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         return f"{folder}: FAILED ({done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode})"
+    keep(Path(args.out), dataset, strategy, seed)
     return f"{folder}: finished"
 
 
@@ -121,7 +148,9 @@ def report(args) -> None:
             label = STRATEGIES[strategy][0]
             finals, seeds = [], []
             for seed in args.seeds:
-                final, history = load(run_dir(out, dataset, strategy, seed))
+                keep(out, dataset, strategy, seed)
+                kept = kept_dir(out, dataset, strategy, seed)
+                final, history = load(kept if (kept / "metrics.json").exists() else run_dir(out, dataset, strategy, seed))
                 if final is not None:
                     finals.append(final)
                     seeds.append(seed)

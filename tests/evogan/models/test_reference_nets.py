@@ -33,7 +33,7 @@ def test_reference_networks_have_pacgans_shapes_and_parameter_counts():
     assert d(x).shape == (7, 1) and g.eval()(x).shape == (7, 2)
     weights = torch.cat([m.weight.detach().flatten() for m in linears])
     assert 0.018 < float(weights.std()) < 0.022 and abs(float(weights.mean())) < 1e-3
-    assert all(float(m.bias.abs().max()) == 0 for m in d if isinstance(m, nn.Linear))
+    assert all(float(m.bias.detach().abs().max()) == 0 for m in d if isinstance(m, nn.Linear))
 
 
 def test_maxout_takes_the_maximum_of_each_units_pieces():
