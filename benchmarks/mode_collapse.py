@@ -11,8 +11,9 @@ visible. Each run is a normal evogan run directory under ``--out``
 (git-ignored); unfinished ones resume from their checkpoint. A finished run's
 config.toml, metrics.json and metrics.jsonl are also kept in
 ``benchmarks/results/<out's name>/`` (committed), which the table reads and
-which counts as done, so a later session on a fresh clone continues instead
-of starting over. ``--jobs`` runs that many
+which counts as done; of an unfinished run, its config and newest checkpoint
+(``partial/``, written by ``--report-only`` too), which a later session on a
+fresh clone resumes from instead of starting over. ``--jobs`` runs that many
 at once (one torch thread each).
 
     python benchmarks/mode_collapse.py [--datasets ring grid] [--strategies gan egan ...] [--seeds 0 1 2 3 4]
@@ -80,13 +81,30 @@ def kept_dir(out: Path, dataset: str, strategy: str, seed: int) -> Path:
 
 
 def keep(out: Path, dataset: str, strategy: str, seed: int) -> None:
-    """Copy a finished run's config and metrics into benchmarks/results (small text files)."""
+    """Copy a finished run's config and metrics into benchmarks/results (small text files); of an unfinished run, its
+    config and newest checkpoint into ``partial/`` there (what ``evogan run --resume`` needs), replacing an older one."""
     source, target = run_dir(out, dataset, strategy, seed), kept_dir(out, dataset, strategy, seed)
     if (source / "metrics.json").exists() and not (target / "metrics.json").exists():
         target.mkdir(parents=True, exist_ok=True)
         for name in KEPT:
             if (source / name).exists():
                 shutil.copyfile(source / name, target / name)
+        shutil.rmtree(target / "partial", ignore_errors=True)
+        return
+    checkpoints = sorted((source / "checkpoints").glob("gen*.pt")) if (source / "checkpoints").is_dir() else []
+    partial = target / "partial"
+    if checkpoints and not (target / "metrics.json").exists() and not (partial / "checkpoints" / checkpoints[-1].name).exists():
+        shutil.rmtree(partial, ignore_errors=True)
+        (partial / "checkpoints").mkdir(parents=True)
+        shutil.copyfile(source / "config.toml", partial / "config.toml")
+        shutil.copyfile(checkpoints[-1], partial / "checkpoints" / checkpoints[-1].name)
+
+
+def restore_partial(out: Path, dataset: str, strategy: str, seed: int) -> None:
+    """A fresh clone: put a kept unfinished run back under ``out`` so that it resumes instead of starting over."""
+    folder, partial = run_dir(out, dataset, strategy, seed), kept_dir(out, dataset, strategy, seed) / "partial"
+    if not folder.exists() and (partial / "config.toml").exists():
+        shutil.copytree(partial, folder)
 
 
 def overrides(dataset: str, strategy: str, seed: int, full: bool, extra: list[str]) -> list[str]:
@@ -102,6 +120,7 @@ def execute(dataset: str, strategy: str, seed: int, args) -> str:
     if (folder / "metrics.json").exists():
         keep(Path(args.out), dataset, strategy, seed)
         return f"{folder}: done before"
+    restore_partial(Path(args.out), dataset, strategy, seed)
     exe = [sys.executable, "-m", "evogan"]
     if (folder / "checkpoints").is_dir() and any((folder / "checkpoints").glob("gen*.pt")):
         command = exe + ["run", "--resume", str(folder), "--quiet"]
