@@ -49,9 +49,8 @@ def per_sample(fn, x: torch.Tensor, m: int) -> torch.Tensor:
     if m == 1:
         return fn(x)
     n = x.shape[0]
-    short = -n % m
-    full = torch.cat([x, x[:short].repeat(-(-short // max(n, 1)), *([1] * (x.dim() - 1)))[:short]]) if short else x
-    return fn(full).repeat_interleave(m, dim=0)[:n]
+    wrapped = x[torch.arange(n + (-n % m), device=x.device) % n]  # the last pack filled from the start
+    return fn(wrapped).repeat_interleave(m, dim=0)[:n]
 
 
 def gradient_norm(real_grads, fake_grads) -> float:
@@ -107,7 +106,6 @@ class StandardAdversary:
             )
         layers = list(self.discriminator)
         last = max(i for i, layer in enumerate(layers) if any(True for _ in layer.parameters()))
-
         x = pack(x, self.pack)  # one row per pack
         for layer in layers[:last]:
             x = layer(x)

@@ -55,11 +55,14 @@ def lr_multiplier(kind: str, generation: int, *, generations: int, warmup: int =
 
 
 def schedule_for(config, network: str):
-    """fn(generation) -> learning rate of ``network`` ("g" or "d") under ``config.schedule``."""
+    """fn(generation) -> learning rate of ``network`` ("g" or "d") under ``config.schedule``; None when the rate
+    never changes (constant, no warm-up), so that an unscheduled run keeps the config's rate untouched."""
     s = config.schedule
     base = config.lr_g if network == "g" else config.lr_d
     kind = s.g if network == "g" else s.d
     SCHEDULES.get(kind, f"schedule.{network}")  # unknown names fail before training
+    if kind == "constant" and not s.warmup:
+        return None
 
     def lr(generation: int) -> float:
         return base * lr_multiplier(kind, generation, generations=config.generations, warmup=s.warmup,

@@ -69,11 +69,6 @@ def _resolve_mutation(name: str, config, *, adversary, data):
     return loss, tuple(modifiers)
 
 
-def _scheduled(config, network: str) -> bool:
-    """Whether ``network``'s learning rate changes over the run (a constant schedule leaves the config's lr alone)."""
-    return getattr(config.schedule, network) != "constant" or config.schedule.warmup > 0
-
-
 def train_discriminator(parents, *, generation: int, train, optimizer, lr=None, **kwargs) -> float:
     """The family's ``train`` at this generation's scheduled learning rate ``lr(generation)`` (None: unscheduled)."""
     if lr is not None:
@@ -119,13 +114,12 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         toolbox.register("map", backend.map)
 
     make_fakes = partial(sample_population, generator=generator, sample_latent=sample_latent)
-    schedule_d = schedule_for(config, "d") if _scheduled(config, "d") else None
     toolbox.register(
         "train_discriminator",
         train_discriminator,
         train=adversary.train,
         optimizer=getattr(adversary, "optimizer", None),
-        lr=schedule_d,
+        lr=schedule_for(config, "d"),
         make_fakes=make_fakes,
         sample_real=data.sample,
         steps=config.d_steps,
@@ -137,8 +131,7 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         batch_size=config.eval_batch_size, seed=config.seed,
     )
     toolbox.register("diagnostics", adversary.diagnostics)
-    schedule_g = schedule_for(config, "g") if _scheduled(config, "g") else None
-    toolbox.register("vary", algorithms.vary, toolbox=toolbox, seed=config.seed, lr_g=schedule_g)
+    toolbox.register("vary", algorithms.vary, toolbox=toolbox, seed=config.seed, lr_g=schedule_for(config, "g"))
     toolbox.register("breed", algorithms.breed, toolbox=toolbox)
     return toolbox
 

@@ -34,10 +34,11 @@ def test_multiplier_against_hand_computed_values(kind, generation, options, expe
 
 
 def test_schedule_for_scales_each_network_by_its_own_base_rate():
-    config = Config(generations=11, lr_g=1e-3, lr_d=4e-3, schedule={"g": "linear", "d": "constant", "final": 0.5})
-    g, d = schedule_for(config, "g"), schedule_for(config, "d")
+    config = Config(generations=11, lr_g=1e-3, lr_d=4e-3, schedule={"g": "linear", "d": "step", "final": 0.5})
+    g, d = schedule_for(config, "g"), schedule_for(config, "d")  # step without milestones: a flat rate
     assert g(1) == pytest.approx(1e-3) and g(6) == pytest.approx(0.75e-3) and g(11) == pytest.approx(0.5e-3)
     assert d(1) == d(11) == pytest.approx(4e-3)
+    assert schedule_for(Config(schedule={"d": "constant"}), "d") is None  # never changes: the config's rate stays
 
 
 @pytest.mark.parametrize(
