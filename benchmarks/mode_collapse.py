@@ -24,16 +24,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import os
-import shutil
 import statistics
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import kept_runs
+from kept_runs import ROOT, finished, keep, mean_se, values
+
 EGAN = ["minimax", "heuristic", "least_squares"]
 
 #: The CPU protocol (the default): the default MLPs (3 x 128), lr 1e-3 for G and D decayed by a cosine to 1 %,
@@ -67,89 +64,13 @@ PAPER = {
 }
 
 
-RESULTS = ROOT / "benchmarks" / "results"
-KEPT = ("config.toml", "metrics.json", "metrics.jsonl")
-
-
-def run_dir(out: Path, dataset: str, strategy: str, seed: int) -> Path:
-    return out / dataset / strategy / f"seed{seed}"
-
-
-def kept_dir(out: Path, dataset: str, strategy: str, seed: int) -> Path:
-    """Where a finished run's small files are committed: benchmarks/results/<out's name>/<dataset>/<strategy>/seedN."""
-    return run_dir(RESULTS / out.name, dataset, strategy, seed)
-
-
-def keep(out: Path, dataset: str, strategy: str, seed: int) -> None:
-    """Copy a finished run's config and metrics into benchmarks/results (small text files); of an unfinished run, its
-    config and newest checkpoint into ``partial/`` there (what ``evogan run --resume`` needs), replacing an older one."""
-    source, target = run_dir(out, dataset, strategy, seed), kept_dir(out, dataset, strategy, seed)
-    if (source / "metrics.json").exists() and not (target / "metrics.json").exists():
-        target.mkdir(parents=True, exist_ok=True)
-        for name in KEPT:
-            if (source / name).exists():
-                shutil.copyfile(source / name, target / name)
-        shutil.rmtree(target / "partial", ignore_errors=True)
-        return
-    checkpoints = sorted((source / "checkpoints").glob("gen*.pt")) if (source / "checkpoints").is_dir() else []
-    partial = target / "partial"
-    if checkpoints and not (target / "metrics.json").exists() and not (partial / "checkpoints" / checkpoints[-1].name).exists():
-        shutil.rmtree(partial, ignore_errors=True)
-        (partial / "checkpoints").mkdir(parents=True)
-        shutil.copyfile(source / "config.toml", partial / "config.toml")
-        shutil.copyfile(checkpoints[-1], partial / "checkpoints" / checkpoints[-1].name)
-
-
-def restore_partial(out: Path, dataset: str, strategy: str, seed: int) -> None:
-    """A fresh clone: put a kept unfinished run back under ``out`` so that it resumes instead of starting over."""
-    folder, partial = run_dir(out, dataset, strategy, seed), kept_dir(out, dataset, strategy, seed) / "partial"
-    if not folder.exists() and (partial / "config.toml").exists():
-        shutil.copytree(partial, folder)
-
-
-def overrides(dataset: str, strategy: str, seed: int, full: bool, extra: list[str]) -> list[str]:
-    protocol = FULL if full else CPU
-    return [f"dataset='{dataset}'", f"seed={seed}", *protocol, *STRATEGIES[strategy][1], "log.plots=false", *extra]
-
-
 def execute(dataset: str, strategy: str, seed: int, args) -> str:
     """One run in its own process (one torch thread); resumed from its checkpoint when a previous one stopped."""
-    folder = run_dir(Path(args.out), dataset, strategy, seed)
-    if (kept_dir(Path(args.out), dataset, strategy, seed) / "metrics.json").exists():
-        return f"{folder}: done before (benchmarks/results)"
-    if (folder / "metrics.json").exists():
-        keep(Path(args.out), dataset, strategy, seed)
-        return f"{folder}: done before"
-    restore_partial(Path(args.out), dataset, strategy, seed)
-    exe = [sys.executable, "-m", "evogan"]
-    if (folder / "checkpoints").is_dir() and any((folder / "checkpoints").glob("gen*.pt")):
-        command = exe + ["run", "--resume", str(folder), "--quiet"]
-    else:
-        config = [str(ROOT / "runs" / f"{dataset}_pacgan.toml")] if args.full else []
-        sets = [item for o in overrides(dataset, strategy, seed, args.full, args.overrides) for item in ("--set", o)]
-        command = exe + ["run", *config, *sets, "--out", str(folder), "--quiet"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    if done.returncode:
-        return f"{folder}: FAILED ({done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode})"
-    keep(Path(args.out), dataset, strategy, seed)
-    return f"{folder}: finished"
-
-
-def mean_se(values: list[float], digits: int) -> str:
-    if not values:
-        return "—"
-    mean = statistics.fmean(values)
-    se = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0
-    return f"{mean:.{digits}f} ± {se:.{digits}f}"
-
-
-def load(folder: Path) -> tuple[dict | None, list[dict]]:
-    final = json.loads((folder / "metrics.json").read_text()) if (folder / "metrics.json").exists() else None
-    history = []
-    if (folder / "metrics.jsonl").exists():
-        history = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]
-    return final, history
+    config = [str(ROOT / "runs" / f"{dataset}_pacgan.toml")] if args.full else []
+    protocol = FULL if args.full else CPU
+    overrides = [f"dataset='{dataset}'", f"seed={seed}", *protocol, *STRATEGIES[strategy][1], "log.plots=false",
+                 *args.overrides]
+    return kept_runs.execute(Path(args.out), dataset, strategy, seed, config + kept_runs.sets(overrides))
 
 
 def report(args) -> None:
@@ -165,20 +86,17 @@ def report(args) -> None:
         trends = {}
         for strategy in args.strategies:
             label = STRATEGIES[strategy][0]
-            finals, seeds = [], []
             for seed in args.seeds:
                 keep(out, dataset, strategy, seed)
-                kept = kept_dir(out, dataset, strategy, seed)
-                final, history = load(kept if (kept / "metrics.json").exists() else run_dir(out, dataset, strategy, seed))
-                if final is not None:
-                    finals.append(final)
-                    seeds.append(seed)
-                    for row in history:
-                        trends.setdefault(strategy, {}).setdefault(row["generation"], []).append(row["high_quality"])
+            runs = finished(out, dataset, strategy, args.seeds)
+            finals, seeds = [final for _, final, _ in runs], [seed for seed, _, _ in runs]
+            for _, _, history in runs:
+                for row in history:
+                    trends.setdefault(strategy, {}).setdefault(row["generation"], []).append(row["high_quality"])
             if not finals:
                 print(f"| {label} | none finished | | | | | | |")
                 continue
-            pick = lambda key: [f[key] for f in finals if f.get(key) is not None and not math.isnan(f[key])]  # noqa: E731
+            pick = lambda key: values(finals, key)  # noqa: E731
             spread = f"{mean_se(pick('spread_radial'), 2)} / {mean_se(pick('spread_tangential'), 2)}"
             print(f"| {label} | {','.join(map(str, seeds))} | {mean_se(pick('modes_covered'), 1)} | "
                   f"{mean_se(pick('high_quality'), 1)} | {mean_se(pick('reverse_kl'), 3)} | {mean_se(pick('gap_mass'), 1)} | "

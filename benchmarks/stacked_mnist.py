@@ -1,55 +1,91 @@
-"""Stacked MNIST on CPU under a fixed wall-clock budget: single-loss DCGAN vs E-GAN vs E-GAN + crossover.
+"""Stacked MNIST (PacGAN's Table 3 protocol) on CPU under one wall-clock budget per run, several seeds.
 
-Each strategy (the runs/stacked_mnist_*.toml files) trains for ``--minutes``
-of wall time (``max_seconds``; the metrics are computed once at the start and
-once at the stop, outside the budget), then reports modes covered out of
-1,000 and KL(generated || uniform) over 26,000 samples, and FID on the
-digit classifier's features. Runs go to benchmarks/out/ (git-ignored).
+Each strategy (a runs/stacked_mnist_*.toml file plus overrides) trains for
+``--minutes`` of wall time (``max_seconds``; the metrics are computed at the
+start and at the stop, outside the budget), then reports the generations it
+made, modes covered out of 1,000 and KL(generated || uniform) over 26,000
+samples, and FID on the digit classifier's features: mean ± standard error
+over the seeds that finished, seeds named, with PacGAN's rows beside them.
+``--jobs`` runs go at once with one torch thread each, seed-major, so the
+strategies of one seed share the machine under the same load. Finished runs
+are kept in ``benchmarks/results/<out's name>/`` (committed) and skipped by
+later calls; an unfinished run starts over (a paused wall-clock budget is not
+comparable).
 
-Literature reference points (PacGAN, Table 3; GPUs, full training):
-DCGAN 99 modes / KL 3.40, VEEGAN 150 / 2.95, PacDCGAN2 1000 / 0.06.
-
-    python benchmarks/stacked_mnist.py [--minutes 20] [--seed 0] [--set model.width=32]
+    python benchmarks/stacked_mnist.py [--minutes 9] [--seeds 0 1 2] [--strategies gan egan_pack ...] [--jobs 2]
+        [--set KEY=VALUE] [--report-only]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from evogan.config import load_config
-from evogan.runner import run
+import kept_runs
+from kept_runs import ROOT, finished, mean_se, values
 
-ROOT = Path(__file__).resolve().parents[1]
-STRATEGIES = ("gan", "egan", "egan_crossover")
+MUTATIONS = json.dumps(["minimax", "heuristic", "least_squares"])
+
+#: strategy → (label, run file in runs/, overrides)
+STRATEGIES = {
+    "gan": ("DCGAN (single loss)", "stacked_mnist_gan", []),
+    "pacgan2": ("PacDCGAN2 (evogan's packing)", "stacked_mnist_gan", ["pack=2"]),
+    "egan": ("E-GAN (mu = 4)", "stacked_mnist_egan", []),
+    "egan_crossover": ("E-GAN + crossover (mu = 4)", "stacked_mnist_egan_crossover", []),
+    "egan_mu1": ("E-GAN (mu = 1)", "stacked_mnist_egan", ["population_size=1"]),
+    "egan_pack": ("E-GAN (mu = 1) + packing 2", "stacked_mnist_egan", ["population_size=1", "pack=2"]),
+}
+
+#: PacGAN, Table 3 (GPU, full training): label → (modes, KL)
+PAPER = {"DCGAN": (99, 3.40), "VEEGAN": (150, 2.95), "PacDCGAN2": (1000, 0.06)}
+
+
+def execute(strategy: str, seed: int, args) -> str:
+    _, run_file, overrides = STRATEGIES[strategy]
+    budget = [f"max_seconds={args.minutes * 60}", "generations=1000000", "metrics.every=1000000000",
+              "log.checkpoint_every=0", "log.plots=false", f"seed={seed}"]
+    arguments = [str(ROOT / "runs" / f"{run_file}.toml"), *kept_runs.sets(budget + overrides + args.overrides)]
+    return kept_runs.execute(Path(args.out), "stacked_mnist", strategy, seed, arguments, resumable=False)
+
+
+def report(args) -> None:
+    print(f"\nStacked MNIST, {args.minutes:g} min of wall time per run, {args.jobs} run(s) at once with one torch "
+          f"thread each; extra: {', '.join(args.overrides) or 'none'}; seeds asked: {args.seeds}\n")
+    print("| strategy | seeds | generations | modes (of 1000) | KL | FID (classifier features) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for strategy in args.strategies:
+        runs = finished(Path(args.out), "stacked_mnist", strategy, args.seeds)
+        finals, seeds = [final for _, final, _ in runs], [seed for seed, _, _ in runs]
+        label = STRATEGIES[strategy][0]
+        if not finals:
+            print(f"| {label} | none finished | | | | |")
+            continue
+        print(f"| {label} | {','.join(map(str, seeds))} | {mean_se(values(finals, 'generation'), 0)} | "
+              f"{mean_se(values(finals, 'modes'), 0)} | {mean_se(values(finals, 'kl'), 2)} | "
+              f"{mean_se(values(finals, 'fid'), 1)} |")
+    for label, (modes, kl) in PAPER.items():
+        print(f"| paper: {label} (GPU, full training) | | | {modes} | {kl} | |")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=20.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=STRATEGIES)
-    parser.add_argument("--set", dest="overrides", action="append", default=[])
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "stacked_mnist"))
+    parser.add_argument("--minutes", type=float, default=9.0, help="wall-clock budget of every run")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--strategies", nargs="+", default=["gan", "egan_pack"], choices=list(STRATEGIES))
+    parser.add_argument("--jobs", type=int, default=2, help="runs at once, one torch thread each")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], help="extra override for every run")
+    parser.add_argument("--out", default=None, help="default: benchmarks/out/stacked_mnist_<minutes>min")
+    parser.add_argument("--report-only", action="store_true", help="print the table of what has finished; run nothing")
     args = parser.parse_args()
-    budget = [f"max_seconds={args.minutes * 60}", "generations=1000000", "metrics.every=1000000000",
-              f"seed={args.seed}", "log.progress=false"]
-    print(f"Stacked MNIST, {args.minutes:g} min of CPU wall time per run, seed {args.seed}, overrides {args.overrides}")
-    print("| strategy | generations | modes (of 1000) | KL | FID | IS | samples |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for strategy in args.strategies:
-        config = load_config(ROOT / "runs" / f"stacked_mnist_{strategy}.toml", budget + args.overrides)
-        out = Path(args.out) / f"{strategy}_seed{args.seed}"
-        if out.exists():
-            shutil.rmtree(out)
-        run(config, out)
-        m = json.loads((out / "metrics.json").read_text())
-        print(f"| {strategy} | {m['generation']} | {m['modes']} | {m['kl']:.2f} | {m['fid']:.1f} | "
-              f"{m['inception_score']:.1f} | {m['n_samples']} |", flush=True)
-    print("| PacGAN table: DCGAN | | 99 | 3.40 | | | |\n| PacGAN table: VEEGAN | | 150 | 2.95 | | | |\n"
-          "| PacGAN table: PacDCGAN2 | | 1000 | 0.06 | | | |")
+    args.out = args.out or str(ROOT / "benchmarks" / "out" / f"stacked_mnist_{args.minutes:g}min")
+    if not args.report_only:
+        jobs = [(strategy, seed) for seed in args.seeds for strategy in args.strategies]
+        with ThreadPoolExecutor(args.jobs) as pool:
+            for line in pool.map(lambda job: execute(*job, args), jobs):
+                print(line, flush=True)
+    report(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,120 @@
+"""Benchmark runs as evogan run directories whose small results are committed, shared by the benchmark scripts.
+
+A run lives under ``<out>/<dataset>/<strategy>/seedN`` (git-ignored). When it
+finishes, its config.toml, metrics.json and metrics.jsonl are copied to
+``benchmarks/results/<out's name>/...`` (committed), which counts as done on a
+fresh clone. Of an unfinished run that can resume, its config and newest
+checkpoint are kept in ``partial/`` there, and put back on a fresh clone so
+the run resumes instead of starting over.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+KEPT = ("config.toml", "metrics.json", "metrics.jsonl")
+
+
+def run_dir(out: Path, dataset: str, strategy: str, seed: int) -> Path:
+    return out / dataset / strategy / f"seed{seed}"
+
+
+def kept_dir(out: Path, dataset: str, strategy: str, seed: int) -> Path:
+    """Where a finished run's small files are committed: benchmarks/results/<out's name>/<dataset>/<strategy>/seedN."""
+    return run_dir(RESULTS / out.name, dataset, strategy, seed)
+
+
+def keep(out: Path, dataset: str, strategy: str, seed: int, partial: bool = True) -> None:
+    """Copy a finished run's config and metrics into benchmarks/results (small text files); of an unfinished run, with
+    ``partial``, its config and newest checkpoint into ``partial/`` there (what ``evogan run --resume`` needs)."""
+    source, target = run_dir(out, dataset, strategy, seed), kept_dir(out, dataset, strategy, seed)
+    if (source / "metrics.json").exists() and not (target / "metrics.json").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        for name in KEPT:
+            if (source / name).exists():
+                shutil.copyfile(source / name, target / name)
+        shutil.rmtree(target / "partial", ignore_errors=True)
+        return
+    checkpoints = sorted((source / "checkpoints").glob("gen*.pt")) if (source / "checkpoints").is_dir() else []
+    kept_partial = target / "partial"
+    if (partial and checkpoints and not (target / "metrics.json").exists()
+            and not (kept_partial / "checkpoints" / checkpoints[-1].name).exists()):
+        shutil.rmtree(kept_partial, ignore_errors=True)
+        (kept_partial / "checkpoints").mkdir(parents=True)
+        shutil.copyfile(source / "config.toml", kept_partial / "config.toml")
+        shutil.copyfile(checkpoints[-1], kept_partial / "checkpoints" / checkpoints[-1].name)
+
+
+def restore_partial(out: Path, dataset: str, strategy: str, seed: int) -> None:
+    """A fresh clone: put a kept unfinished run back under ``out`` so that it resumes instead of starting over."""
+    folder, kept_partial = run_dir(out, dataset, strategy, seed), kept_dir(out, dataset, strategy, seed) / "partial"
+    if not folder.exists() and (kept_partial / "config.toml").exists():
+        shutil.copytree(kept_partial, folder)
+
+
+def execute(out: Path, dataset: str, strategy: str, seed: int, arguments: list[str], resumable: bool = True) -> str:
+    """One ``evogan run <arguments> --out <run dir>`` in its own process with one torch thread, unless it finished
+    before. An unfinished run resumes from its checkpoint when ``resumable``; otherwise it starts over (a run under a
+    wall-clock budget would not be comparable after a pause)."""
+    folder = run_dir(out, dataset, strategy, seed)
+    if (kept_dir(out, dataset, strategy, seed) / "metrics.json").exists():
+        return f"{folder}: done before (benchmarks/results)"
+    if (folder / "metrics.json").exists():
+        keep(out, dataset, strategy, seed, resumable)
+        return f"{folder}: done before"
+    exe = [sys.executable, "-m", "evogan", "run"]
+    if resumable:
+        restore_partial(out, dataset, strategy, seed)
+    if resumable and (folder / "checkpoints").is_dir() and any((folder / "checkpoints").glob("gen*.pt")):
+        command = exe + ["--resume", str(folder), "--quiet"]
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+        command = exe + [*arguments, "--out", str(folder), "--quiet"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        return f"{folder}: FAILED ({done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode})"
+    keep(out, dataset, strategy, seed, resumable)
+    return f"{folder}: finished"
+
+
+def sets(overrides: list[str]) -> list[str]:
+    """``--set`` arguments for ``evogan run``."""
+    return [item for override in overrides for item in ("--set", override)]
+
+
+def finished(out: Path, dataset: str, strategy: str, seeds: list[int]) -> list[tuple[int, dict, list[dict]]]:
+    """(seed, final metrics, metrics history) of each seed that finished, from benchmarks/results or ``out``."""
+    runs = []
+    for seed in seeds:
+        kept = kept_dir(out, dataset, strategy, seed)
+        folder = kept if (kept / "metrics.json").exists() else run_dir(out, dataset, strategy, seed)
+        if (folder / "metrics.json").exists():
+            history = []
+            if (folder / "metrics.jsonl").exists():
+                history = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]
+            runs.append((seed, json.loads((folder / "metrics.json").read_text()), history))
+    return runs
+
+
+def values(finals: list[dict], key: str) -> list[float]:
+    """The finite values of ``key`` (undefined metrics are None)."""
+    return [f[key] for f in finals if f.get(key) is not None and not math.isnan(f[key])]
+
+
+def mean_se(values: list[float], digits: int) -> str:
+    """``mean ± standard error`` (— without values)."""
+    if not values:
+        return "—"
+    mean = statistics.fmean(values)
+    se = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+    return f"{mean:.{digits}f} ± {se:.{digits}f}"
