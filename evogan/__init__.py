@@ -12,6 +12,7 @@ which build on the light parts, import cleanly in any order.
 from importlib import import_module
 
 from .config import Config, ConfigError, load_config
+from .errors import TrainingFailed
 from .individual import Individual
 from .registry import Registry
 from .seeding import derive_seed
@@ -32,7 +33,7 @@ _LAZY = {
     "mixture_metrics": "evogan.metrics",
 }
 
-__all__ = ["Config", "ConfigError", "load_config", "Individual", "Registry", "derive_seed", *_LAZY]
+__all__ = ["Config", "ConfigError", "TrainingFailed", "load_config", "Individual", "Registry", "derive_seed", *_LAZY]
 
 
 def __getattr__(name):

@@ -9,20 +9,29 @@ needed: every draw of a run comes from a stream seeded by the run seed and the
 draw's identity (generation, parent, ...), so generation g + 1 after a resume
 draws exactly what it would have drawn.
 
-Files are ``checkpoints/gen<NNNNNNNN>.pt``, written by ``torch.save`` to a
-temporary file in the same folder, flushed to disk, then renamed over the
-final name: a crash or a full disk leaves the previous checkpoints intact and
-never a half-written one under a checkpoint's name. They contain only
-tensors, dicts, lists, strings and numbers, and are read with
-``torch.load(weights_only=True)``, which refuses anything else (no pickled
-code). A file that fails to load (truncated, corrupt) is reported and the
-next older one is used.
+Files are ``checkpoints/gen<NNNNNNNN>.pt``: a header line, the SHA-256 digest
+of the payload, then the payload as ``torch.save`` writes it. They are written
+to a temporary file in the same folder, flushed to disk, read back and
+checked, then renamed over the final name: a crash or a full disk leaves the
+previous checkpoints intact and never a half-written one under a checkpoint's
+name. They contain only tensors, dicts, lists, strings and numbers, and are
+read with ``torch.load(weights_only=True)``, which refuses anything else (no
+pickled code), after the digest is checked (torch itself does not check the
+zip's CRCs, so flipped bytes in tensor data would load silently). A file that
+is not a regular file, fails its digest, does not load, or does not fit the
+run's networks is damaged: it is reported in one line, set aside as
+``<name>.damaged`` (so pruning never counts it) and the next older one is used.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
+import pickle
+import stat
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +40,15 @@ import torch
 from .individual import Individual
 from .parallel.kit import tree_map
 
-__all__ = ["plain", "experiment_state", "restore_experiment", "save_checkpoint", "load_latest_checkpoint",
-           "CHECKPOINT_VERSION"]
+__all__ = ["plain", "experiment_state", "restore_experiment", "check_fits", "save_checkpoint", "read_checkpoint",
+           "load_latest_checkpoint", "checkpoint_files", "DamagedCheckpoint", "CHECKPOINT_VERSION"]
 
 CHECKPOINT_VERSION = 1
+HEADER = b"evogan checkpoint, sha256 of the payload follows\n"
+
+
+class DamagedCheckpoint(ValueError):
+    """A checkpoint file that must not be resumed from; the message says why, in a few words."""
 
 
 def _plain_leaf(leaf):
@@ -140,40 +154,141 @@ def restore_experiment(ex, state: dict) -> None:
     niches.splits[:] = saved["splits"]
 
 
+def _tensors(state, prefix=""):
+    """(path, tensor) of every tensor in a nested state."""
+    if isinstance(state, torch.Tensor):
+        yield prefix, state
+    elif isinstance(state, dict):
+        for key, value in state.items():
+            yield from _tensors(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(state, (list, tuple)):
+        for index, value in enumerate(state):
+            yield from _tensors(value, f"{prefix}[{index}]")
+
+
+def check_fits(ex, state: dict) -> None:
+    """Raise DamagedCheckpoint unless ``state`` (from ``experiment_state``) fits ``ex``'s networks: every member holds
+    the generator's tensors and the discriminator state holds D's, with the same shapes and dtypes."""
+    if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
+        raise DamagedCheckpoint(f"checkpoint version {state.get('version') if isinstance(state, dict) else None!r}; "
+                                f"this evogan reads version {CHECKPOINT_VERSION}")
+    built = experiment_state(ex)
+    generator = dict(_tensors(built["population"][0]["weights"]))
+    try:
+        checks = [(f"population[{i}].weights", dict(_tensors(member["weights"])), generator, True)
+                  for i, member in enumerate(state["population"])]
+        # the fresh adversary has no optimizer moments yet: its own tensors must be there, more may be
+        checks.append(("adversary", dict(_tensors(state["adversary"])), dict(_tensors(built["adversary"])), False))
+    except (KeyError, TypeError) as err:
+        raise DamagedCheckpoint(f"missing part {err}") from None
+    for where, found, wanted, exact in checks:
+        missing, extra = set(wanted) - set(found), set(found) - set(wanted)
+        if missing or (exact and extra):
+            raise DamagedCheckpoint(f"{where} holds other tensors than the run's networks "
+                                    f"(e.g. {sorted(missing or extra)[0]})")
+        for name, tensor in wanted.items():
+            if (found[name].shape, found[name].dtype) != (tensor.shape, tensor.dtype):
+                raise DamagedCheckpoint(f"{where}.{name} is {tuple(found[name].shape)} {found[name].dtype}, "
+                                        f"the run's network has {tuple(tensor.shape)} {tensor.dtype}")
+
+
 def save_checkpoint(folder: Path, generation: int, state: dict, keep: int = 2) -> Path:
-    """Write ``state`` atomically as ``folder/gen<generation>.pt``; keep the newest ``keep`` checkpoints."""
+    """Write ``state`` atomically as ``folder/gen<generation>.pt``, check it by reading it back, then keep the newest
+    ``keep`` checkpoints up to this one (a newer file can only be one set aside as damaged)."""
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"gen{generation:08d}.pt"
     temporary = folder / f".{final.name}.tmp"
+    buffer = io.BytesIO()
+    torch.save(state, buffer)  # in memory: a full disk fails below, in write(), with an OSError
+    payload = buffer.getbuffer()
     try:
         with open(temporary, "wb") as file:
-            torch.save(state, file)
+            file.write(HEADER)
+            file.write(hashlib.sha256(payload).digest())
+            file.write(payload)
             file.flush()
             os.fsync(file.fileno())
+        _verified_payload(temporary)
         os.replace(temporary, final)
-    except OSError as err:
+    except (OSError, DamagedCheckpoint) as err:
         temporary.unlink(missing_ok=True)  # a full disk: no half-written file stays behind
-        raise OSError(err.errno, f"cannot write the checkpoint {final}: {err.strerror or err}") from None
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else err
+        raise OSError(getattr(err, "errno", None), f"cannot write the checkpoint {final}: {reason}") from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    for old in sorted(folder.glob("gen*.pt"))[:-keep]:
+    for old in checkpoint_files(folder, up_to=generation)[keep:]:
         old.unlink(missing_ok=True)
     return final
 
 
-def load_latest_checkpoint(folder: Path) -> tuple[dict, Path]:
-    """The newest checkpoint in ``folder`` that loads; older ones are tried when a newer one is damaged."""
-    candidates = sorted(Path(folder).glob("gen*.pt"), reverse=True)
+def checkpoint_files(folder: Path, up_to: int | None = None) -> list[Path]:
+    """Checkpoint files in ``folder``, newest first (by generation number), optionally only those up to ``up_to``."""
+    found = []
+    for path in Path(folder).glob("gen*.pt"):
+        number = path.stem[3:]
+        if number.isdigit() and (up_to is None or int(number) <= up_to):
+            found.append((int(number), path))
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def _verified_payload(path: Path) -> bytes | io.BytesIO:
+    """The payload of a checkpoint file after its checks; a file of evogan before digests is checked by its zip's
+    CRC-32s instead."""
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise DamagedCheckpoint("not a regular file")  # a FIFO would block open() for ever
+    data = Path(path).read_bytes()
+    if data.startswith(HEADER):
+        digest, payload = data[len(HEADER):len(HEADER) + 32], data[len(HEADER) + 32:]
+        if hashlib.sha256(payload).digest() != digest:
+            raise DamagedCheckpoint("its content does not match its SHA-256 digest")
+        return payload
+    if not data.startswith(b"PK\x03\x04"):
+        raise DamagedCheckpoint("not a checkpoint file (no evogan header, no zip archive)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:  # written before digests: a plain torch.save zip
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
+        raise DamagedCheckpoint(f"not a checkpoint file ({err})") from None
+    if bad is not None:
+        raise DamagedCheckpoint(f"its record {bad} fails its CRC check")
+    return data
+
+
+def read_checkpoint(path: str | Path) -> dict:
+    """A checkpoint's state after checking the file (regular, digest); DamagedCheckpoint says what is wrong."""
+    payload = _verified_payload(Path(path))
+    try:
+        state = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # torch's message advises loading with weights_only=False: never
+        raise DamagedCheckpoint("it holds objects other than plain data, which are refused") from None
+    except Exception as err:  # noqa: BLE001 -- torch's messages run over many lines
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise DamagedCheckpoint(f"it does not load ({type(err).__name__}: {first_line[:100]})") from None
+    if not isinstance(state, dict) or "generation" not in state:
+        raise DamagedCheckpoint("not an evogan checkpoint")
+    return state
+
+
+def load_latest_checkpoint(folder: Path, check=None) -> tuple[dict, Path]:
+    """The newest sound checkpoint in ``folder``: newer damaged ones (``read_checkpoint`` or ``check(state)`` raising
+    DamagedCheckpoint) are reported in one line each and renamed ``<name>.damaged``, so they are never counted as
+    checkpoints again."""
+    candidates = checkpoint_files(folder)
     if not candidates:
         raise FileNotFoundError(f"no checkpoint in {folder}")
     for path in candidates:
         try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-            if not isinstance(state, dict) or "generation" not in state:
-                raise ValueError("not an evogan checkpoint")
+            state = read_checkpoint(path)
+            if check is not None:
+                check(state)
             return state, path
-        except Exception as err:  # noqa: BLE001 -- any damage: report and fall back
-            warnings.warn(f"checkpoint {path} is damaged ({type(err).__name__}: {err}); trying the previous one",
-                          RuntimeWarning, stacklevel=2)
-    raise FileNotFoundError(f"no readable checkpoint in {folder}: all {len(candidates)} are damaged")
+        except DamagedCheckpoint as err:
+            warnings.warn(f"checkpoint {path} is damaged ({err}); set aside as {path.name}.damaged, "
+                          "trying the previous one", RuntimeWarning, stacklevel=2)
+            try:
+                os.replace(path, path.with_name(path.name + ".damaged"))
+            except OSError:
+                pass  # a read-only folder: the warning still names it
+    raise FileNotFoundError(f"no sound checkpoint in {folder}: all {len(candidates)} are damaged")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError, config_reference, config_to_toml, load_config
+from .errors import TrainingFailed
 
 __all__ = ["main"]
 
@@ -32,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
                       "run again with the same DIR to resume an interrupted comparison")
     comp.add_argument("--backend", choices=("sequential", "ray"), default="sequential",
                       help="one run after another, or every run as a Ray task (one CPU each)")
+    comp.add_argument("--rerun", action="store_true",
+                      help="run folders in --out that hold another config are run again (default: an error)")
     show = sub.add_parser("config", help="print a resolved config as TOML, or the config reference")
     show.add_argument("config", nargs="?", help="experiment TOML file (default: the built-in default)")
     show.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
@@ -49,9 +52,10 @@ def _run(args) -> int:
 
     progress = False if args.quiet else None
     if args.resume:
-        if args.config or args.overrides or args.out:
-            raise ConfigError("--resume continues a run with its own config.toml; drop CONFIG, --set and --out")
-        run_dir = resume(args.resume, progress=progress)
+        if args.config or args.out:
+            raise ConfigError("--resume continues a run with its own config.toml; drop CONFIG and --out "
+                              "(--set may change what does not alter the run, e.g. generations to extend it)")
+        run_dir = resume(args.resume, args.overrides, progress=progress)
     else:
         run_dir = run(load_config(args.config, args.overrides), args.out, progress=progress)
     metrics = json.loads((run_dir / "metrics.json").read_text())
@@ -63,7 +67,8 @@ def _run(args) -> int:
 def _compare(args) -> int:
     from .compare import compare
 
-    result = compare(args.configs, seeds=args.seeds, overrides=args.overrides, out=args.out, backend=args.backend)
+    result = compare(args.configs, seeds=args.seeds, overrides=args.overrides, out=args.out, backend=args.backend,
+                     rerun=args.rerun)
     print((result.out / "summary.md").read_text())
     print(f"report: {result.report}")
     return 0
@@ -107,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("evogan: interrupted", file=sys.stderr)
         return 130
+    except TrainingFailed as err:
+        print(f"evogan: error: {err}", file=sys.stderr)
+        return 1
     except OSError as err:  # a full disk, a folder that became unwritable: one line, the checkpoints stay intact
         print(f"evogan: error: {err.strerror or err}" + (f": {err.filename}" if err.filename else ""), file=sys.stderr)
         return 1

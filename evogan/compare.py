@@ -41,7 +41,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import stats as scipy_stats  # noqa: E402
 
-from .config import Config, ConfigError, apply_overrides, config_from_dict, config_to_dict, load_config  # noqa: E402
+from .config import (Config, ConfigError, apply_overrides, changed_keys, config_from_dict, config_to_dict,  # noqa: E402
+                     load_config)
 
 __all__ = ["compare", "Comparison", "welch_test", "mann_whitney_test", "summarise"]
 
@@ -110,6 +111,25 @@ def _one_run(config: Config, run_dir: Path) -> Path:
     return run(config, run_dir, progress=False)
 
 
+def _check_reuse(jobs: list[tuple[Config, Path]], rerun: bool) -> None:
+    """Before any work: every existing run folder must hold the requested config (or is cleared with ``rerun``)."""
+    for config, run_dir in jobs:
+        if not (run_dir / "config.toml").is_file():
+            continue
+        try:
+            kept = config_to_dict(load_config(run_dir / "config.toml"))
+        except ConfigError:
+            kept = {}
+        changed = changed_keys(kept, config_to_dict(config))
+        if not changed:
+            continue
+        if rerun:
+            shutil.rmtree(run_dir)
+            continue
+        raise ConfigError(f"compare: {run_dir} holds a run of another config ({', '.join(changed[:4])}"
+                          f"{' ...' if len(changed) > 4 else ''} differ); use --rerun to run it again, or another --out")
+
+
 def _run_all(jobs: list[tuple[Config, Path]], backend: str) -> None:
     if backend == "sequential":
         for config, run_dir in jobs:
@@ -135,8 +155,13 @@ def _ray_run(config: Config, run_dir: str) -> str:
     return str(_one_run(config, Path(run_dir)))
 
 
-def compare(configs, *, seeds: int = 3, overrides=(), out: str | Path | None = None, backend: str = "sequential") -> Comparison:
-    """Run every strategy with seeds 0..seeds-1 and write the summary, the plots and ``report.html``."""
+def compare(configs, *, seeds: int = 3, overrides=(), out: str | Path | None = None, backend: str = "sequential",
+            rerun: bool = False) -> Comparison:
+    """Run every strategy with seeds 0..seeds-1 and write the summary, the plots and ``report.html``.
+
+    A run folder already in ``out`` is reused (finished) or resumed (interrupted) only when its config equals the
+    requested one; otherwise this is an error, or with ``rerun`` the folder is run again from scratch.
+    """
     if seeds < 1:
         raise ConfigError(f"--seeds: {seeds} is out of range; allowed: >= 1")
     if backend not in ("sequential", "ray"):
@@ -154,6 +179,7 @@ def compare(configs, *, seeds: int = 3, overrides=(), out: str | Path | None = N
             run_dir = out / name / f"seed{seed}"
             runs[name].append(run_dir)
             jobs.append((run_config, run_dir))
+    _check_reuse(jobs, rerun)
     _run_all(jobs, backend)
     table = summarise({name: [_final(d) for d in dirs] for name, dirs in runs.items()})
     comparison = Comparison(table, runs, out)

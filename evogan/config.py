@@ -73,12 +73,12 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     family: str = _opt("auto", "network family (names in evogan.MODELS); auto: mlp for 2-D mixtures, dcgan for images")
-    hidden: int = _opt(128, "width of every hidden layer of the mixture MLPs", lo=1)
-    g_hidden: int = _opt(0, "width of the generator MLP's hidden layers (0: hidden); PacGAN's 2-D G: 400", lo=0)
-    d_hidden: int = _opt(0, "width of the discriminator MLP's hidden layers, in units (0: hidden); PacGAN's 2-D D: 200", lo=0)
-    g_layers: int = _opt(3, "hidden layers of the generator MLP", lo=1)
-    d_layers: int = _opt(3, "hidden layers of the discriminator MLP", lo=1)
-    width: int = _opt(64, "DCGAN width: channels of the discriminator's first layer and the generator's last hidden layer", lo=1)
+    hidden: int = _opt(128, "width of every hidden layer of the mixture MLPs", lo=1, hi=65536)
+    g_hidden: int = _opt(0, "width of the generator MLP's hidden layers (0: hidden); PacGAN's 2-D G: 400", lo=0, hi=65536)
+    d_hidden: int = _opt(0, "width of the discriminator MLP's hidden layers, in units (0: hidden); PacGAN's 2-D D: 200", lo=0, hi=65536)
+    g_layers: int = _opt(3, "hidden layers of the generator MLP", lo=1, hi=256)
+    d_layers: int = _opt(3, "hidden layers of the discriminator MLP", lo=1, hi=256)
+    width: int = _opt(64, "DCGAN width: channels of the discriminator's first layer and the generator's last hidden layer", lo=1, hi=4096)
     sample_norm: str = _opt(
         "running",
         "BatchNorm statistics of the generator when sampling for metrics and figures: each individual's running "
@@ -106,13 +106,13 @@ class ModelConfig:
 @dataclass
 class MetricsConfig:
     every: int = _opt(100, "compute sample metrics every N generations (and always at the end)", lo=1)
-    samples: int = _opt(2500, "samples drawn for the metrics (PacGAN protocol: 2,500)", lo=1)
+    samples: int = _opt(2500, "samples drawn for the metrics (PacGAN protocol: 2,500)", lo=1, hi=10000000)
     sample_from: str = _opt(
         "population",
         "which generator(s) the metric samples come from: the whole population mixed evenly, or the best survivor",
         choices=("population", "best"),
     )
-    mode_samples: int = _opt(26000, "samples for counting Stacked-MNIST modes (protocol: 26,000)", lo=1)
+    mode_samples: int = _opt(26000, "samples for counting Stacked-MNIST modes (protocol: 26,000)", lo=1, hi=10000000)
     classifier: str = _opt("", "weights of the digit classifier behind MNIST FID / IS / modes; empty: the shipped file")
     inception_weights: str = _opt(
         "", "local Inception v3 weights file for FID / IS on colour datasets (see README); empty: no Inception metrics"
@@ -192,7 +192,7 @@ class Config:
     seed: int = _opt(0, "run seed: every random draw derives from it, so a run is reproducible", lo=0)
     generations: int = _opt(1500, "number of generations (E-GAN iterations)", lo=1)
     max_seconds: float = _opt(0.0, "stop after the generation that passes this wall time in seconds (0: no limit)", lo=0.0)
-    population_size: int = _opt(4, "mu: parents kept after each selection", lo=1)
+    population_size: int = _opt(4, "mu: parents kept after each selection", lo=1, hi=100000)
     mutations: list = _opt(
         ["minimax", "heuristic", "least_squares"],
         "generator-loss mutations applied to every parent (names in operators.LOSSES, optionally with "
@@ -222,19 +222,19 @@ class Config:
         "began_cs (autoencoder D); the BEGAN families take the 'began' mutation",
     )
     dataset: str = _opt("ring", "training data (names in evogan.DATASETS)")
-    d_steps: int = _opt(2, "n_D: discriminator Adam steps per generation", lo=1)
-    g_steps: int = _opt(1, "k: generator Adam steps that make one child", lo=1)
-    batch_size: int = _opt(64, "m: batch size of every discriminator and generator step", lo=1)
+    d_steps: int = _opt(2, "n_D: discriminator Adam steps per generation", lo=1, hi=10000)
+    g_steps: int = _opt(1, "k: generator Adam steps that make one child", lo=1, hi=10000)
+    batch_size: int = _opt(64, "m: batch size of every discriminator and generator step", lo=1, hi=1048576)
     pack: int = _opt(
         1, "PacGAN packing: the discriminator judges packs of this many samples concatenated (real with real, fake with "
-        "fake); 1: off. batch_size and eval_batch_size must be multiples of it", lo=1,
+        "fake); 1: off. batch_size and eval_batch_size must be multiples of it", lo=1, hi=1024,
     )
-    eval_batch_size: int = _opt(256, "batch size of the fitness evaluation (shared by all children of a generation)", lo=1)
+    eval_batch_size: int = _opt(256, "batch size of the fitness evaluation (shared by all children of a generation)", lo=1, hi=1048576)
     lr_g: float = _opt(2e-4, "generator Adam learning rate", lo=0.0, lo_open=True)
     lr_d: float = _opt(2e-4, "discriminator Adam learning rate", lo=0.0, lo_open=True)
     beta1: float = _opt(0.5, "Adam beta1 (both networks)", lo=0.0, hi=1.0, hi_open=True)
     beta2: float = _opt(0.99, "Adam beta2 (both networks)", lo=0.0, hi=1.0, hi_open=True)
-    latent_dim: int = _opt(2, "size of the generator's noise vector z (the image runs in runs/ use 100)", lo=1)
+    latent_dim: int = _opt(2, "size of the generator's noise vector z (the image runs in runs/ use 100)", lo=1, hi=65536)
     latent_distribution: str = _opt("normal", "prior of z", choices=("normal", "uniform"))
     latent_mean_rescaling: bool = _opt(False, "mean rescaling (MR): add one mu ~ U(-1, 1) to every entry of each drawn z")
     latent_common_features: int = _opt(
@@ -368,6 +368,36 @@ def config_to_dict(config) -> dict:
 
 def config_to_toml(config) -> str:
     return tomli_w.dumps(config_to_dict(config))
+
+
+def flat_config(data: dict, prefix: str = "") -> dict[str, Any]:
+    """A config dict (``config_to_dict``) as ``{"section.key": value}``."""
+    flat = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(flat_config(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+#: keys a resumed run may change: they extend, observe or place a run, never change what it computes
+#: (the Ray backend gives the in-process result bit for bit whatever its worker settings)
+RESUME_SAFE = ("name", "generations", "max_seconds", "metrics.every", "log.", "parallel.workers",
+               "parallel.cpus_per_worker", "parallel.threads_per_worker", "parallel.address", "parallel.object_store_mb",
+               "parallel.dashboard", "parallel.max_restarts", "parallel.start_timeout")
+
+
+def changed_keys(before: dict, after: dict) -> list[str]:
+    """Dotted keys whose values differ between two config dicts (a key missing on one side counts as changed)."""
+    old, new = flat_config(before), flat_config(after)
+    return sorted(key for key in old.keys() | new.keys() if old.get(key, ...) != new.get(key, ...))
+
+
+def unsafe_to_resume(before: dict, after: dict) -> list[str]:
+    """The changed keys that would make a resumed run another run (see ``RESUME_SAFE``)."""
+    return [key for key in changed_keys(before, after)
+            if not any(key == safe or (safe.endswith(".") and key.startswith(safe)) for safe in RESUME_SAFE)]
 
 
 # --------------------------------------------------------------------------- loading

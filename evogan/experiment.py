@@ -14,6 +14,7 @@ from .allocator import tune_malloc
 from .config import Config, ConfigError
 from .data import DATASETS
 from .individual import Individual, same_individual
+from .memory import check_memory
 from .models import build_models
 from .niches import DynamicNiches, Niche, PartitionData
 from .parallel import BACKENDS, BreedingKit
@@ -58,6 +59,7 @@ class Experiment:
             tune_malloc()
         self.device = resolve_device(config.device)
         self.data = DATASETS.get(config.dataset, "dataset")(config, self.device)
+        check_memory(config, self.data, self.device)  # before the first allocation that could not fit
         family = ADVERSARIES.get(config.adversary, "adversary")
         generator, discriminator = _seeded_models(config, self.data, "discriminator")
         if hasattr(family, "build_network"):  # a family with its own kind of D (BEGAN's autoencoders)

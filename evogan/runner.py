@@ -25,6 +25,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -34,11 +35,15 @@ from torchvision.utils import save_image
 
 from . import figures, plots
 from .algorithms import mutation_names
-from .checkpoint import experiment_state, load_latest_checkpoint, plain, restore_experiment, save_checkpoint
-from .config import Config, ConfigError, config_to_toml, load_config
+from .checkpoint import (DamagedCheckpoint, check_fits, checkpoint_files, experiment_state, load_latest_checkpoint,
+                         plain, restore_experiment, save_checkpoint)
+from .config import (Config, ConfigError, config_to_dict, config_to_toml, flat_config, load_config,
+                     unsafe_to_resume)
+from .errors import TrainingFailed
 from .experiment import Experiment
 from .parallel.kit import tree_map
 from .progress import Progress
+from .strategy import DiscriminatorDiverged
 from .sampling import generate
 from .seeding import torch_generator
 from .tensorboard import TensorBoardLog, require_tensorboard
@@ -235,31 +240,70 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
         require_tensorboard()  # fail before any work
     run_dir = make_run_dir(config, out, root)
     (run_dir / "config.toml").write_text(config_to_toml(config))
-    _execute(config, run_dir, progress, checkpoint=None)
+    try:
+        _execute(config, run_dir, progress, resuming=False)
+    except BaseException:
+        if [p.name for p in run_dir.iterdir()] == ["config.toml"]:  # failed before its first file: leave no husk
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     return run_dir
 
 
-def resume(run_dir: str | Path, *, progress: bool | None = None) -> Path:
-    """Continue the run in ``run_dir`` from its newest readable checkpoint, exactly as if it had never stopped."""
+def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | None = None) -> Path:
+    """Continue the run in ``run_dir`` from its newest sound checkpoint, exactly as if it had never stopped.
+
+    ``overrides`` may change only keys that do not change what the run computes (``config.RESUME_SAFE``), e.g.
+    ``generations=N`` to extend a finished run; config.toml is updated with them.
+    """
     run_dir = Path(run_dir)
     if not (run_dir / "config.toml").is_file():
         raise ConfigError(f"--resume {run_dir}: not a run directory (no config.toml)")
-    try:
-        checkpoint, path = load_latest_checkpoint(run_dir / "checkpoints")
-    except FileNotFoundError as err:
-        raise ConfigError(f"--resume {run_dir}: {err}; start it again with `evogan run`") from None
-    config = load_config(run_dir / "config.toml")
-    print(f"evogan: resuming {run_dir} from {path.name} (generation {checkpoint['generation']})", file=sys.stderr)
-    _execute(config, run_dir, progress, checkpoint=checkpoint)
+    if not checkpoint_files(run_dir / "checkpoints"):
+        raise ConfigError(f"--resume {run_dir}: no checkpoint in {run_dir / 'checkpoints'}; "
+                          "start it again with `evogan run`")
+    config = load_config(run_dir / "config.toml", list(overrides))
+    _execute(config, run_dir, progress, resuming=True)
     return run_dir
 
 
-def _execute(config: Config, run_dir: Path, progress: bool | None, checkpoint: dict | None) -> None:
+def _load_checkpoint(experiment: Experiment, run_dir: Path) -> dict:
+    """The newest checkpoint of ``run_dir`` that is sound and fits ``experiment``'s networks; its run's config must
+    differ from ``experiment``'s only in keys safe to change on resume."""
+    def fits(state):
+        try:
+            check_fits(experiment, state["experiment"])
+        except (KeyError, TypeError):
+            raise DamagedCheckpoint("not an evogan run checkpoint") from None
+    try:
+        checkpoint, path = load_latest_checkpoint(run_dir / "checkpoints", check=fits)
+    except FileNotFoundError as err:
+        raise ConfigError(f"--resume {run_dir}: {err}; start it again with `evogan run`") from None
+    config = experiment.config
+    if "config" in checkpoint:  # checkpoints of evogan before 0.2 do not record it
+        before, now = checkpoint["config"], config_to_dict(config)
+        unsafe = unsafe_to_resume(before, now)
+        if unsafe:
+            changes = ", ".join(f"{key}: {flat_config(before).get(key)!r} -> {flat_config(now).get(key)!r}"
+                                for key in unsafe[:4])
+            raise ConfigError(f"--resume {run_dir}: the config differs from the checkpoint's run in keys that change "
+                              f"what it computes ({changes}); start a new run for that")
+        if before.get("generations") != config.generations and (config.schedule.g != "constant"
+                                                                 or config.schedule.d != "constant"):
+            warnings.warn(f"generations {before.get('generations')} -> {config.generations}: the learning-rate "
+                          "schedule is a function of the whole budget, so the rates from here on follow the new one",
+                          UserWarning, stacklevel=2)
+    (run_dir / "config.toml").write_text(config_to_toml(config))
+    print(f"evogan: resuming {run_dir} from {path.name} (generation {checkpoint['generation']})", file=sys.stderr)
+    return checkpoint
+
+
+def _execute(config: Config, run_dir: Path, progress: bool | None, resuming: bool) -> None:
     with contextlib.ExitStack() as cleanup:  # closed in reverse, also on errors and Ctrl-C
         experiment = Experiment(config)
         cleanup.callback(experiment.close)  # stops parallel workers
         records = {"history": [], "rows": [], "wall": 0.0, "snapshots": {}}
-        if checkpoint is not None:
+        if resuming:
+            checkpoint = _load_checkpoint(experiment, run_dir)
             restore_experiment(experiment, checkpoint["experiment"])
             records = checkpoint["runner"]
         check_disk_space(experiment, run_dir)
@@ -268,7 +312,13 @@ def _execute(config: Config, run_dir: Path, progress: bool | None, checkpoint: d
         bar = Progress(config.generations, enabled=config.log.progress if progress is None else progress)
         cleanup.callback(bar.close)
         interrupt = cleanup.enter_context(GracefulInterrupt())
-        _run_experiment(experiment, run_dir, writer, bar, records, interrupt)
+        try:
+            _run_experiment(experiment, run_dir, writer, bar, records, interrupt)
+        except DiscriminatorDiverged as err:  # the state in memory is bad: point at the last good one
+            newest = checkpoint_files(run_dir / "checkpoints")
+            where = (f"the newest checkpoint, {newest[0]}, is from before it" if newest else
+                     "no checkpoint was written before it (log.checkpoint_every)")
+            raise TrainingFailed(f"{err}; {where}") from None
 
 
 def check_disk_space(experiment: Experiment, run_dir: Path) -> None:
@@ -305,7 +355,8 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
     def checkpoint(wall):
         runner = {"history": history, "rows": rows, "wall": wall,
                   "snapshots": {str(gen): samples for gen, samples in drawn.snapshots.items()}}
-        state = plain({"experiment": experiment_state(experiment), "runner": runner, "generation": experiment.generation})
+        state = plain({"experiment": experiment_state(experiment), "runner": runner, "generation": experiment.generation,
+                       "config": config_to_dict(config)})
         save_checkpoint(run_dir / "checkpoints", experiment.generation, state, keep=config.log.checkpoint_keep)
 
     def after_generation(gen, population, logbook):

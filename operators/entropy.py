@@ -11,7 +11,8 @@ with r_i the distance from sample i to its k-th nearest neighbour in the batch
 and V_d = pi^(d/2) / Gamma(d/2 + 1) the volume of the unit d-ball. It is
 consistent (H_hat -> H as N grows) for any density, in nats. Here the
 distances come from all pairs (``torch.cdist``, O(N^2 d), cheaper than a
-k-d tree at mini-batch sizes). ``log r_i`` is computed as
+k-d tree at mini-batch sizes), computed directly on centred samples (exact
+in float32 for a tight cluster far from the origin). ``log r_i`` is computed as
 ``0.5 * log(r_i^2 + eps^2)``: nearly coincident samples get a large, finite
 push apart, and exactly coincident ones (none between them, by symmetry)
 give no NaN.
@@ -43,7 +44,10 @@ def knn_entropy(x: torch.Tensor, k: int = 3) -> torch.Tensor:
     n, d = x.shape
     if not 1 <= k < n:
         raise ValueError(f"entropy_neighbours: k = {k} needs 1 <= k < batch size ({n})")
-    squared = torch.cdist(x, x).square()
+    # centred, and without cdist's matrix-product shortcut (used above 25 rows): |a|^2 + |b|^2 - 2ab cancels
+    # catastrophically in float32 for a tight cluster away from the origin, exactly the collapsed case
+    x = x - x.mean(0, keepdim=True).detach()
+    squared = torch.cdist(x, x, compute_mode="donot_use_mm_for_euclid_dist").square()
     squared = squared + torch.diag(torch.full((n,), math.inf, device=x.device, dtype=x.dtype))  # not itself
     kth = squared.topk(k, dim=1, largest=False).values[:, -1]
     log_r = 0.5 * torch.log(kth + _EPS**2)

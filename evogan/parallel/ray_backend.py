@@ -28,6 +28,7 @@ import torch
 
 from ..allocator import tune_malloc
 from ..config import ConfigError
+from ..errors import TrainingFailed
 from ..sampling import split_evenly
 from .kit import pack, unpack
 
@@ -110,8 +111,20 @@ def connect(parallel) -> bool:
         return True
     if parallel.object_store_mb:
         options["object_store_memory"] = parallel.object_store_mb * 1024 * 1024
-    ray.init(address="local", include_dashboard=parallel.dashboard, **options)
+    try:
+        ray.init(address="local", include_dashboard=parallel.dashboard, **options)
+    except Exception as err:  # noqa: BLE001 -- Ray's start failures (timeouts under load, ports, /tmp) vary widely
+        if ray.is_initialized():
+            ray.shutdown()
+        raise TrainingFailed(f"parallel.backend = 'ray': the local Ray did not start ({_first_line(err)}); "
+                             "try again on a less loaded machine, or use parallel.backend = 'inprocess'") from None
     return True
+
+
+def _first_line(err: BaseException) -> str:
+    """``Type: first line of the message`` (Ray's messages run over dozens of lines)."""
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0][:160]}" if text else type(err).__name__
 
 
 def check_resources(parallel, total: dict) -> None:
@@ -195,7 +208,7 @@ class RayBackend:
             ray.get(ready)
         except ray.exceptions.RayActorError as err:
             self.close()
-            raise RuntimeError(f"a Ray worker failed to start: {err}") from None
+            raise TrainingFailed(f"a Ray worker failed to start: {_first_line(err)}") from None
 
     def map(self, fn, items) -> list:
         items = list(items)
@@ -268,4 +281,5 @@ def _get(refs) -> list:
     except ray.exceptions.RayTaskError as err:
         raise err.as_instanceof_cause() from None
     except ray.exceptions.RayActorError as err:
-        raise RuntimeError(f"a Ray worker died and could not be restarted (parallel.max_restarts): {err}") from None
+        raise TrainingFailed(f"a Ray worker died and could not be restarted (parallel.max_restarts): "
+                             f"{_first_line(err)}") from None

@@ -3,7 +3,11 @@ Ctrl-C checkpoints; a full disk never leaves a half-written checkpoint."""
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import io
 import json
+import re
 import os
 import random
 import shutil
@@ -15,9 +19,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evogan import Config, ConfigError
-from evogan.checkpoint import load_latest_checkpoint, save_checkpoint
+from evogan.checkpoint import HEADER, DamagedCheckpoint, _tensors, load_latest_checkpoint, read_checkpoint, save_checkpoint
 from evogan.runner import resume, run
 
 pytestmark = pytest.mark.timeout(300)
@@ -125,8 +131,8 @@ def test_a_truncated_checkpoint_falls_back_to_the_previous_one(tmp_path):
     with pytest.warns(RuntimeWarning, match="gen00000008.pt is damaged .* trying the previous one"):
         state, path = load_latest_checkpoint(broken / "checkpoints")
     assert path.name == "gen00000004.pt" and state["generation"] == 4
-    with pytest.warns(RuntimeWarning, match="damaged"):
-        resume(broken, progress=False)
+    assert (broken / "checkpoints" / "gen00000008.pt.damaged").is_file()  # set aside: not tried again
+    resume(broken, progress=False)
     assert stable(broken) == stable(reference)
 
 
@@ -139,9 +145,14 @@ def test_vectorised_children_are_saved_alone_not_with_their_whole_generation(tmp
     assert sizes["vectorized"] == pytest.approx(sizes["inprocess"], rel=0.02)  # 12 children made, 4 kept
 
 
-def test_checkpoints_load_with_weights_only_and_hold_plain_data(tmp_path):
+def test_checkpoints_carry_a_digest_and_load_with_weights_only_as_plain_data(tmp_path):
     run_dir = run(small(generations=4), tmp_path / "a")
-    state = torch.load(run_dir / "checkpoints" / "gen00000004.pt", weights_only=True)
+    data = (run_dir / "checkpoints" / "gen00000004.pt").read_bytes()
+    assert data.startswith(HEADER)
+    payload = data[len(HEADER) + 32:]
+    assert hashlib.sha256(payload).digest() == data[len(HEADER):len(HEADER) + 32]
+    state = torch.load(io.BytesIO(payload), weights_only=True)
+    assert read_checkpoint(run_dir / "checkpoints" / "gen00000004.pt")["generation"] == 4
     assert state["generation"] == 4 and len(state["experiment"]["population"]) == 2
     assert set(state["runner"]) == {"history", "rows", "wall", "snapshots"}
 
@@ -150,15 +161,107 @@ def test_a_full_disk_leaves_no_half_written_checkpoint_and_keeps_the_old_one(tmp
     folder = tmp_path / "checkpoints"
     save_checkpoint(folder, 1, {"generation": 1, "x": torch.zeros(3)})
 
-    def no_space(obj, file):
-        file.write(b"partial")
-        raise OSError(28, "No space left on device")
+    class FullDisk(io.FileIO):  # the OS refuses the write after a few bytes, as a full disk does
+        def write(self, data):
+            if self.tell() > 10:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return super().write(data[:11])
 
-    monkeypatch.setattr(torch, "save", no_space)
+    monkeypatch.setattr("evogan.checkpoint.open", lambda path, mode: FullDisk(path, "w"), raising=False)
     with pytest.raises(OSError, match="cannot write the checkpoint .*gen00000002.pt: No space left on device"):
         save_checkpoint(folder, 2, {"generation": 2})
     assert sorted(p.name for p in folder.iterdir()) == ["gen00000001.pt"]
     assert load_latest_checkpoint(folder)[0]["generation"] == 1
+
+
+def test_a_file_size_limit_while_checkpointing_is_one_line_and_a_non_zero_exit(tmp_path):
+    """RLIMIT_FSIZE makes the kernel refuse the checkpoint's bytes (EFBIG), as a full disk or a quota would."""
+    import resource
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing the process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
+
+    out = tmp_path / "run"
+    done = subprocess.run(evogan("run", "--set", "generations=30", *CLI, "--out", str(out)), capture_output=True,
+                          text=True, cwd=ROOT, preexec_fn=limit)
+    assert done.returncode == 1, done.stderr
+    assert "cannot write the checkpoint" in done.stderr and "File too large" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not list((out / "checkpoints").glob("*.tmp")) and not list((out / "checkpoints").glob(".*"))
+
+
+def flip(path: Path, offsets, mask: int = 0xFF) -> None:
+    data = bytearray(path.read_bytes())
+    for offset in offsets:
+        data[offset] ^= mask
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("span", [1, 16])
+def test_flipped_bytes_inside_the_tensor_data_are_detected_and_resume_falls_back(tmp_path, span):
+    reference = run(small(), tmp_path / "a")
+    broken = crash_after(reference, 8, tmp_path / "b")
+    newest = broken / "checkpoints" / "gen00000008.pt"
+    middle = newest.stat().st_size // 2
+    flip(newest, range(middle, middle + span))
+    with pytest.warns(RuntimeWarning, match="gen00000008.pt is damaged .*SHA-256"):
+        resume(broken, progress=False)
+    assert stable(broken) == stable(reference)
+    assert (broken / "checkpoints" / "gen00000008.pt.damaged").is_file()  # kept for inspection, never counted
+
+
+def test_pruning_after_a_fallback_keeps_the_valid_checkpoints_even_with_keep_1(tmp_path):
+    reference = run(small(log={"progress": False, "plots": False, "checkpoint_every": 4, "checkpoint_keep": 3}),
+                    tmp_path / "a")
+    broken = crash_after(reference, 8, tmp_path / "b")
+    config = (broken / "config.toml").read_text().replace("checkpoint_keep = 3", "checkpoint_keep = 1")
+    (broken / "config.toml").write_text(config.replace("checkpoint_every = 4", "checkpoint_every = 2"))
+    flip(broken / "checkpoints" / "gen00000008.pt", [500])
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        resume(broken, progress=False)  # from gen 4; the damaged gen 8 must not outrank the new gen 6, 8, ...
+    assert [p.name for p in (broken / "checkpoints").glob("gen*.pt")] == ["gen00000012.pt"]
+    assert read_checkpoint(broken / "checkpoints" / "gen00000012.pt")["generation"] == 12
+
+
+def test_a_checkpoint_that_does_not_fit_the_networks_is_damaged_not_a_traceback(tmp_path):
+    reference = run(small(), tmp_path / "a")
+    broken = crash_after(reference, 8, tmp_path / "b")
+    newest = broken / "checkpoints" / "gen00000008.pt"
+    state = read_checkpoint(newest)
+    weights = state["experiment"]["population"][0]["weights"]
+    name = next(iter(weights))
+    weights[name] = torch.zeros(weights[name].shape[0] + 1, *weights[name].shape[1:])
+    newest.unlink()
+    save_checkpoint(newest.parent, 8, state, keep=5)  # a sound file of the wrong shape
+    with pytest.warns(RuntimeWarning, match=r"gen00000008.pt is damaged \(population\[0\].weights.* the run's network"):
+        resume(broken, progress=False)
+    assert stable(broken) == stable(reference)
+
+
+def test_a_fifo_named_like_a_checkpoint_is_skipped_not_waited_on(tmp_path):
+    reference = run(small(), tmp_path / "a")
+    broken = crash_after(reference, 8, tmp_path / "b")
+    os.mkfifo(broken / "checkpoints" / "gen00000010.pt")
+    with pytest.warns(RuntimeWarning, match="gen00000010.pt is damaged .not a regular file"):
+        resume(broken, progress=False)
+    assert stable(broken) == stable(reference)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_byte_flips_anywhere_never_resume_silently_from_a_changed_file(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("flips")
+    state = {"generation": 3, "experiment": {"w": torch.arange(64, dtype=torch.float32)}, "runner": {"rows": [1, 2]}}
+    path = save_checkpoint(folder, 3, state)
+    size = path.stat().st_size
+    offsets = data.draw(st.lists(st.integers(0, size - 1), min_size=1, max_size=8, unique=True))
+    flip(path, offsets, data.draw(st.integers(1, 255)))
+    try:
+        loaded = read_checkpoint(path)
+    except DamagedCheckpoint:
+        return
+    raise AssertionError(f"a changed file loaded silently: {loaded}")
 
 
 def test_ctrl_c_finishes_the_generation_writes_a_checkpoint_and_resume_completes(tmp_path):
@@ -191,7 +294,7 @@ def test_resume_errors_are_one_clear_line(tmp_path):
         resume(tmp_path)
     done = subprocess.run(evogan("run", "runs/ring_egan.toml", "--resume", str(tmp_path)), capture_output=True,
                           text=True, cwd=ROOT)
-    assert done.returncode == 2 and "drop CONFIG, --set and --out" in done.stderr
+    assert done.returncode == 2 and "drop CONFIG and --out" in done.stderr
 
 
 def test_an_unwritable_output_directory_is_a_clear_error_before_training(tmp_path):
@@ -214,3 +317,51 @@ def test_too_little_disk_space_is_a_clear_error_before_training(tmp_path, monkey
     with pytest.raises(ConfigError, match="not enough free disk space .* checkpoints need about .* MB free"):
         run(small(), tmp_path / "a")
     assert not (tmp_path / "a" / "logbook.csv").exists()  # nothing started
+
+
+def test_a_diverged_discriminator_stops_the_run_with_one_line_and_a_checkpoint_from_before(tmp_path):
+    """lr_d = 1e12: D's weights blow up within a few generations; without the check every later child is invalid and
+    the run goes on for ever."""
+    out = tmp_path / "run"
+    done = subprocess.run(evogan("run", "--set", "generations=200", "--set", "lr_d=1e12", *CLI, "--set",
+                                 "log.checkpoint_every=1", "--out", str(out)),
+                          capture_output=True, text=True, cwd=ROOT, timeout=240)
+    assert done.returncode == 1, done.stderr
+    line = done.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in done.stderr
+    match = re.search(r"generation (\d+): the discriminator's (loss is nan|weights are no longer finite).*"
+                      r"the newest checkpoint, .*gen(\d{8})\.pt, is from before it", line)
+    assert match, line
+    failed, newest = int(match.group(1)), int(match.group(3))
+    assert 1 <= failed < 200 and newest == failed - 1
+    state = read_checkpoint(out / "checkpoints" / f"gen{newest:08d}.pt")["experiment"]
+    weights = [t for _, t in _tensors(state["adversary"]["discriminator"])]
+    assert weights and all(bool(torch.isfinite(t).all()) for t in weights)  # the checkpoint is sound
+
+
+def test_resume_refuses_a_config_changed_in_keys_that_change_the_run(tmp_path):
+    reference = run(small(), tmp_path / "a")
+    broken = crash_after(reference, 8, tmp_path / "b")
+    original = (broken / "config.toml").read_text()
+    (broken / "config.toml").write_text(original.replace('dataset = "ring"', 'dataset = "grid"'))
+    with pytest.raises(ConfigError, match=r"differs from the checkpoint's run .*dataset: 'ring' -> 'grid'"):
+        resume(broken, progress=False)
+    (broken / "config.toml").write_text(original)
+    with pytest.raises(ConfigError, match=r"seed: 0 -> 5"):
+        resume(broken, ["seed=5"], progress=False)
+    done = subprocess.run(evogan("run", "--resume", str(broken), "--set", "model.hidden=32", "--quiet"),
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and "model.hidden: 16 -> 32" in done.stderr and "Traceback" not in done.stderr
+    assert (broken / "config.toml").read_text() == original  # a refused resume changes nothing
+    resume(broken, progress=False)
+    assert stable(broken) == stable(reference)
+
+
+def test_resume_with_more_generations_extends_a_finished_run_exactly(tmp_path):
+    longer = run(small(generations=16), tmp_path / "long")
+    shorter = run(small(generations=12), tmp_path / "short")
+    done = subprocess.run(evogan("run", "--resume", str(shorter), "--set", "generations=16", "--set",
+                                 "metrics.every=4", "--quiet"), capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert stable(shorter) == stable(longer)
+    assert "generations = 16" in (shorter / "config.toml").read_text()

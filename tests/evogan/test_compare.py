@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import subprocess
 import sys
@@ -111,3 +112,19 @@ def test_compare_errors(tmp_path):
     done = subprocess.run([sys.executable, "-m", "evogan", "compare", str(tmp_path / "missing.toml"), "--out",
                            str(tmp_path / "y")], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2 and "config file not found" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_compare_never_reuses_a_run_of_another_config(tmp_path):
+    """A finished 6-generation comparison, asked again with generations=3: an error, not the old summary."""
+    out = tmp_path / "cmp"
+    first = compare(_strategies(tmp_path)[:1], seeds=1, overrides=TINY, out=out)
+    assert first.table[0]["mean"] is not None
+    with pytest.raises(ConfigError, match=r"egan/seed0 holds a run of another config \(generations differ\).*--rerun"):
+        compare(_strategies(tmp_path)[:1], seeds=1, overrides=TINY + ["generations=3"], out=out)
+    again = compare(_strategies(tmp_path)[:1], seeds=1, overrides=TINY + ["generations=3"], out=out, rerun=True)
+    final = json.loads((out / "egan" / "seed0" / "metrics.json").read_text())
+    assert final["generation"] == 3 and again.runs["egan"] == [out / "egan" / "seed0"]
+    done = subprocess.run([sys.executable, "-m", "evogan", "compare", *[str(p) for p in _strategies(tmp_path)[:1]],
+                           "--seeds", "1", *[a for o in TINY for a in ("--set", o)], "--out", str(out)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and "holds a run of another config" in done.stderr and "Traceback" not in done.stderr

@@ -80,3 +80,15 @@ def test_ctrl_c_stops_a_ray_run_cleanly(tmp_path):
     assert proc.returncode == 130, err
     assert "evogan: interrupted" in err and "Traceback" not in err
     assert wait_until_gone(mark) == []
+
+
+def test_a_ray_that_cannot_start_is_one_line_and_leaves_no_run_folder(tmp_path):
+    """An object store larger than the machine makes ray.init fail (as a timeout under load does): evogan's one
+    line, exit 1, and no run folder holding only config.toml."""
+    out = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "evogan", "run", *SMALL, "--set", "parallel.backend=ray",
+                           "--set", "parallel.object_store_mb=100000000", "--set", "generations=2", "--out", str(out)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=180)
+    assert done.returncode == 1, done.stderr
+    assert "evogan: error: parallel.backend = 'ray': the local Ray did not start (ValueError" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()

@@ -1,0 +1,116 @@
+"""A memory estimate before anything is allocated: impossible sizes become one clear error, not an allocator crash.
+
+The networks are built on torch's ``meta`` device (shapes only, no storage)
+and run once there with forward hooks, which gives their parameter counts
+and the activations one sample makes. From those, the estimate of a run's
+peak is
+
+- the population: (mu parents + their children) x generator parameters x 3
+  (weights and Adam's two moments), plus D's parameters x 3;
+- training: one batch's activations through G and D, twice (the backward
+  pass keeps them), for every child at once on the vectorised backend;
+- evaluation: ``eval_batch_size`` the same way; the metric samples.
+
+It is deliberately rough (within a small factor): its purpose is to stop a
+``batch_size = 1e12`` or ``model.hidden = 1e9`` before the first allocation,
+not to budget memory tightly, so a run is refused only when the estimate
+exceeds what the machine has.
+"""
+
+from __future__ import annotations
+
+import os
+from math import prod
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+from .adversary import pack
+from .config import ConfigError
+from .models import build_models
+
+__all__ = ["estimate_bytes", "available_bytes", "check_memory"]
+
+_FLOAT = 4  # bytes of a float32
+
+
+class _CountOutputs(TorchFunctionMode):
+    """Sums the elements of every tensor a torch function returns (the activations a forward pass makes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.elements = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if isinstance(out, torch.Tensor):
+            self.elements += out.numel()
+        return out
+
+
+def _activations_per_sample(module: torch.nn.Module, inputs: torch.Tensor) -> float:
+    """Elements the forward pass of ``module`` makes per input row (on meta tensors: shapes only)."""
+    with _CountOutputs() as counter:
+        module(inputs)
+    return counter.elements / inputs.shape[0]
+
+
+def estimate_bytes(config, data) -> dict[str, int]:
+    """Rough peak bytes of a run, by part: ``population``, ``training``, ``evaluation``, ``metrics``, ``total``."""
+    rows = 2 * config.pack  # two packs: BatchNorm needs more than one row in training mode
+    with torch.device("meta"):
+        generator, discriminator = build_models(config, data)
+        z = torch.empty(rows, config.latent_dim)
+        fake = generator(z)
+        g_acts = _activations_per_sample(generator, z)
+        d_acts = _activations_per_sample(discriminator, pack(fake, config.pack)) / config.pack
+    g_params = sum(p.numel() for p in generator.parameters())
+    d_params = sum(p.numel() for p in discriminator.parameters())
+    children = config.population_size * len(config.mutations)
+    at_once = children if config.parallel.backend == "vectorized" else 1
+    if config.parallel.backend == "vectorized" and config.parallel.population_chunk:
+        at_once = min(at_once, config.parallel.population_chunk)
+    per_sample = (g_acts + d_acts) * 2 * _FLOAT
+    metric_samples = getattr(data, "metric_samples", None) or config.metrics.samples
+    parts = {
+        "population": int((config.population_size + children) * g_params * 3 * _FLOAT + d_params * 3 * _FLOAT),
+        "training": int(config.batch_size * per_sample * at_once),
+        "evaluation": int(config.eval_batch_size * per_sample * at_once),
+        "metrics": int(metric_samples * prod(fake.shape[1:]) * _FLOAT),
+    }
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+def available_bytes(device: torch.device) -> int:
+    """Memory this run can use: free GPU memory on CUDA, else the RAM the kernel reports available."""
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open("/proc/meminfo") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+
+
+def check_memory(config, data, device: torch.device) -> None:
+    """ConfigError (one line, the estimate and what the machine has) when the run cannot fit in memory."""
+    parts = estimate_bytes(config, data)
+    have = available_bytes(device)
+    if parts["total"] > have:
+        biggest = max((k for k in parts if k != "total"), key=parts.get)
+        hints = {"population": "population_size, model sizes", "training": "batch_size, model sizes",
+                 "evaluation": "eval_batch_size, model sizes", "metrics": "metrics.samples"}
+        raise ConfigError(f"this run needs about {_human(parts['total'])} of memory, most of it for {biggest} "
+                          f"({_human(parts[biggest])}: {hints[biggest]}); {device.type} has {_human(have)} available")
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1024 or unit == "PB":
+            return f"{n:.0f} {unit}" if unit in ("B", "KB") else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PB"
