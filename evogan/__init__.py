@@ -13,13 +13,13 @@ from importlib import import_module
 
 from .config import Config, ConfigError, load_config
 from .errors import TrainingFailed
-from .individual import Individual
 from .registry import Registry
-from .seeding import derive_seed
 
 __version__ = "0.1.0"
 
-_LAZY = {
+_LAZY = {  # torch and friends load on first use: `evogan run` with a typo answers before importing them
+    "Individual": "evogan.individual",
+    "derive_seed": "evogan.seeding",
     "Experiment": "evogan.experiment",
     "build_strategy": "evogan.strategy",
     "ea_gan": "evogan.algorithms",

@@ -8,19 +8,25 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError, config_reference, config_to_toml, load_config
+from . import __version__
 from .errors import TrainingFailed
+from .plugins import resolve_plugin_paths
 
 __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evogan", description="Evolutionary GANs on DEAP.")
+    parser.add_argument("--version", action="version", version=f"evogan {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run one experiment (default: E-GAN + crossover on the 8-Gaussian ring)")
+    run = sub.add_parser("run", help="run one experiment (default: the built-in default, the best ring strategy measured)")
     run.add_argument("config", nargs="?", help="experiment TOML file (default: the built-in default)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a config key; VALUE is read as TOML, else as a plain string (repeatable)")
     run.add_argument("--out", metavar="DIR", help="run directory (default: runs/<name>/<timestamp>/)")
+    run.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE_OR_FILE",
+                     help="import a module or .py file that registers operators before names resolve (repeatable; "
+                     "added to the config's plugins)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--resume", metavar="RUN_DIR",
                      help="continue the run in RUN_DIR from its newest readable checkpoint (its own config)")
@@ -33,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                       "run again with the same DIR to resume an interrupted comparison")
     comp.add_argument("--backend", choices=("sequential", "ray"), default="sequential",
                       help="one run after another, or every run as a Ray task (one CPU each)")
+    comp.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE_OR_FILE",
+                      help="import a module or .py file that registers operators, in every run (repeatable)")
     comp.add_argument("--rerun", action="store_true",
                       help="run folders in --out that hold another config are run again (default: an error)")
     show = sub.add_parser("config", help="print a resolved config as TOML, or the config reference")
@@ -48,16 +56,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    from .runner import resume, run, summary_line
-
     progress = False if args.quiet else None
     if args.resume:
-        if args.config or args.out:
-            raise ConfigError("--resume continues a run with its own config.toml; drop CONFIG and --out "
+        if args.config or args.out or args.imports:
+            raise ConfigError("--resume continues a run with its own config.toml (and its plugins); drop CONFIG, "
+                              "--import and --out "
                               "(--set may change what does not alter the run, e.g. generations to extend it)")
+        from .runner import resume, summary_line
+
         run_dir = resume(args.resume, args.overrides, progress=progress)
     else:
-        run_dir = run(load_config(args.config, args.overrides), args.out, progress=progress)
+        config = load_config(args.config, args.overrides)  # before importing torch: a typo answers at once
+        config.plugins += [p for p in resolve_plugin_paths(args.imports) if p not in config.plugins]
+        from .runner import run, summary_line
+
+        run_dir = run(config, args.out, progress=progress)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     print(f"run directory: {run_dir}\n{summary_line(metrics)} "
           f"({metrics['n_samples']} samples, generation {metrics['generation']}, {metrics['wall_time']:.0f} s)")
@@ -65,10 +78,12 @@ def _run(args) -> int:
 
 
 def _compare(args) -> int:
+    for path in args.configs:  # every file parses and validates before the heavy imports
+        load_config(path, args.overrides)
     from .compare import compare
 
     result = compare(args.configs, seeds=args.seeds, overrides=args.overrides, out=args.out, backend=args.backend,
-                     rerun=args.rerun)
+                     rerun=args.rerun, plugins=resolve_plugin_paths(args.imports))
     print((result.out / "summary.md").read_text())
     print(f"report: {result.report}")
     return 0

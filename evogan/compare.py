@@ -156,17 +156,20 @@ def _ray_run(config: Config, run_dir: str) -> str:
 
 
 def compare(configs, *, seeds: int = 3, overrides=(), out: str | Path | None = None, backend: str = "sequential",
-            rerun: bool = False) -> Comparison:
+            rerun: bool = False, plugins=()) -> Comparison:
     """Run every strategy with seeds 0..seeds-1 and write the summary, the plots and ``report.html``.
 
     A run folder already in ``out`` is reused (finished) or resumed (interrupted) only when its config equals the
     requested one; otherwise this is an error, or with ``rerun`` the folder is run again from scratch.
+    ``plugins`` (modules or .py files) are added to every strategy's and imported in every run, Ray tasks included.
     """
     if seeds < 1:
         raise ConfigError(f"--seeds: {seeds} is out of range; allowed: >= 1")
     if backend not in ("sequential", "ray"):
         raise ConfigError(f"--backend: {backend!r} is not valid; choose one of: sequential, ray")
     strategies = _resolve(configs, overrides)
+    for config in strategies.values():
+        config.plugins = config.plugins + [p for p in plugins if p not in config.plugins]
     out = Path(out) if out else Path("runs") / "compare" / datetime.now().strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
     runs, jobs = {}, []

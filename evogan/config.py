@@ -13,6 +13,7 @@ user-registered names are accepted.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,9 +50,21 @@ class ConfigError(ValueError):
     """A config problem, phrased as one line that names the key."""
 
 
-def _opt(default, doc, *, lo=None, hi=None, lo_open=False, hi_open=False, choices=None):
-    """A config field: its default, one line of documentation, its allowed range."""
-    meta = {"doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "choices": choices}
+def suggest(name: str, options, label: str, prefix: str = "") -> str:
+    """``did you mean 'x'?`` when one option is close to ``name`` (a typo), else ``<label>: a, b, c``."""
+    options = sorted(options)
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
+    if close and len(options) > 12:
+        return f"did you mean {prefix + close[0]!r}? (`evogan config --reference` lists all {len(options)})"
+    if close:
+        return f"did you mean {prefix + close[0]!r}? ({label}: {', '.join(options)})"
+    return f"{label}: {', '.join(options)}"
+
+
+def _opt(default, doc, *, lo=None, hi=None, lo_open=False, hi_open=False, choices=None, empty=False):
+    """A config field: its default, one line of documentation, its allowed range (``empty``: a list may be [])."""
+    meta = {"doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "choices": choices,
+            "empty": empty}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -193,6 +206,8 @@ class Config:
     generations: int = _opt(1500, "number of generations (E-GAN iterations)", lo=1)
     max_seconds: float = _opt(0.0, "stop after the generation that passes this wall time in seconds (0: no limit)", lo=0.0)
     population_size: int = _opt(4, "mu: parents kept after each selection", lo=1, hi=100000)
+    plugins: list = _opt([], "modules or .py files imported before any name is resolved, which register their own "
+                             "operators (also `evogan run --import`; see evogan/plugins.py)", empty=True)
     mutations: list = _opt(
         ["minimax", "heuristic", "least_squares"],
         "generator-loss mutations applied to every parent (names in operators.LOSSES, optionally with "
@@ -290,7 +305,7 @@ def _check_value(key: str, value: Any, typ: Any, meta: dict) -> Any:
     elif typ is list or get_origin(typ) is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
-        if not value:
+        if not value and not meta.get("empty"):
             raise ConfigError(f"{key}: expected at least one entry, got []")
         value = list(value)
     lo, hi = meta.get("lo"), meta.get("hi")
@@ -301,7 +316,7 @@ def _check_value(key: str, value: Any, typ: Any, meta: dict) -> Any:
             raise ConfigError(f"{key}: {value!r} is out of range; allowed: {_range_text(meta)}")
     choices = meta.get("choices")
     if choices and value not in choices:
-        raise ConfigError(f"{key}: {value!r} is not valid; choose one of: {', '.join(map(str, choices))}")
+        raise ConfigError(f"{key}: {value!r} is not valid; {suggest(str(value), map(str, choices), 'choose one of')}")
     return value
 
 
@@ -344,7 +359,8 @@ def _from_dict(cls, data: dict, prefix: str = ""):
     kwargs = {}
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(f"unknown config key {prefix + key!r}; valid keys{' in [' + prefix.rstrip('.') + ']' if prefix else ''}: {', '.join(sorted(known))}")
+            where = f" in [{prefix.rstrip('.')}]" if prefix else ""
+            raise ConfigError(f"unknown config key {prefix + key!r}; {suggest(key, known, f'valid keys{where}', prefix)}")
         if dataclasses.is_dataclass(types[key]):
             kwargs[key] = _from_dict(types[key], value, prefix + key + ".")
         else:
@@ -456,7 +472,13 @@ def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Co
     config = config_from_dict(data)
     if not config.name:
         config.name = path.stem if path is not None else "default"
+    # a plugin file is relative to the TOML that names it; stored absolute, so that any process finds it
+    config.plugins = [str((path.parent / p).resolve()) if is_plugin_file(p) else p for p in config.plugins]
     return config
+
+
+def is_plugin_file(name: str) -> bool:
+    return name.endswith(".py") or "/" in name or "\\" in name
 
 
 def config_reference() -> str:

@@ -16,6 +16,7 @@ from .data import DATASETS
 from .individual import Individual, same_individual
 from .memory import check_memory
 from .models import build_models
+from .plugins import load_plugins
 from .niches import DynamicNiches, Niche, PartitionData
 from .parallel import BACKENDS, BreedingKit
 from .sampling import sample_population
@@ -55,6 +56,7 @@ class Experiment:
 
     def __init__(self, config: Config | None = None):
         self.config = config = config if config is not None else Config()
+        load_plugins(config.plugins)  # their registrations first: every name below may be theirs
         if config.tune_malloc:
             tune_malloc()
         self.device = resolve_device(config.device)

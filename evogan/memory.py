@@ -98,7 +98,12 @@ def available_bytes(device: torch.device) -> int:
 
 def check_memory(config, data, device: torch.device) -> None:
     """ConfigError (one line, the estimate and what the machine has) when the run cannot fit in memory."""
-    parts = estimate_bytes(config, data)
+    try:
+        parts = estimate_bytes(config, data)
+    except ConfigError:
+        raise
+    except Exception:  # noqa: BLE001 -- a user's network that cannot run on the meta device: no estimate, no check
+        return
     have = available_bytes(device)
     if parts["total"] > have:
         biggest = max((k for k in parts if k != "total"), key=parts.get)

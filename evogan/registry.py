@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from .config import ConfigError
+from .config import ConfigError, suggest
 
 __all__ = ["Registry", "UnknownNameError"]
 
@@ -46,7 +46,7 @@ class Registry:
         except (KeyError, TypeError):
             where = f"{key}: " if key else ""
             raise UnknownNameError(
-                f"{where}unknown {self.kind} {name!r}; valid names: {', '.join(self.names())}"
+                f"{where}unknown {self.kind} {name!r}; {suggest(str(name), self.names(), 'valid names')}"
             ) from None
 
     def names(self) -> list[str]:

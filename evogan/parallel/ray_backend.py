@@ -29,6 +29,7 @@ import torch
 from ..allocator import tune_malloc
 from ..config import ConfigError
 from ..errors import TrainingFailed
+from ..plugins import load_plugins, resolve_plugin_paths
 from ..sampling import split_evenly
 from .kit import pack, unpack
 
@@ -41,12 +42,13 @@ CPU = torch.device("cpu")
 class _Worker:
     """One worker: a replica of the breeding operators on this actor's device."""
 
-    def __init__(self, kit, device: str, threads: int, malloc: bool):
+    def __init__(self, kit_ref: list, plugins: list, device: str, threads: int, malloc: bool):
         torch.set_num_threads(threads)
         if malloc:
             tune_malloc()
+        load_plugins(plugins)  # before the kit is unpickled: it refers to the plugins' operators
         self.device = torch.device(device)
-        self.kit = kit.replicate(self.device)
+        self.kit = ray.get(kit_ref[0]).replicate(self.device)
         self.toolbox = self.kit.toolbox()
 
     def ready(self) -> int:
@@ -163,6 +165,7 @@ class RayBackend:
     def __init__(self, config):
         self.parallel = parallel = config.parallel
         self.tune_malloc = config.tune_malloc
+        self.plugins = list(config.plugins)
         self.workers: list = []
         self._kit = None
         self._engine_breed = None
@@ -193,7 +196,10 @@ class RayBackend:
         self._kit_ref = ray.put(kit.replicate(CPU))
         options = dict(num_cpus=p.cpus_per_worker, num_gpus=p.gpus_per_worker,
                        max_restarts=p.max_restarts, max_task_retries=p.max_restarts)
-        self.workers = [_Worker.options(**options).remote(self._kit_ref, self.device, threads, self.tune_malloc) for _ in range(p.workers)]
+        plugins = resolve_plugin_paths(self.plugins)
+        # the kit inside a list: Ray would unpickle a top-level reference before __init__ imports the plugins
+        self.workers = [_Worker.options(**options).remote([self._kit_ref], plugins, self.device, threads,
+                                                          self.tune_malloc) for _ in range(p.workers)]
         pending = [w.ready.remote() for w in self.workers]
         ready, pending = ray.wait(pending, num_returns=len(pending), timeout=p.start_timeout)
         if pending:

@@ -294,7 +294,7 @@ def test_resume_errors_are_one_clear_line(tmp_path):
         resume(tmp_path)
     done = subprocess.run(evogan("run", "runs/ring_egan.toml", "--resume", str(tmp_path)), capture_output=True,
                           text=True, cwd=ROOT)
-    assert done.returncode == 2 and "drop CONFIG and --out" in done.stderr
+    assert done.returncode == 2 and "drop CONFIG, --import and --out" in done.stderr
 
 
 def test_an_unwritable_output_directory_is_a_clear_error_before_training(tmp_path):

@@ -139,3 +139,13 @@ def test_train_classifier_command_writes_a_loadable_file(tmp_path, capsys):
     load_classifier(out)
     assert main(["train-classifier", "--out", str(out), "--epochs", "0"]) == 2
     assert "--epochs: 0 is out of range" in capsys.readouterr().err
+
+
+def test_a_config_typo_answers_before_torch_is_imported_and_suggests_the_key():
+    code = ("import sys\nfrom evogan.cli import main\nrc = main(['run', '--set', 'populaton_size=3'])\n"
+            "print(rc, 'torch' in sys.modules, 'ray' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.split() == ["2", "False", "False"], done.stderr
+    assert "unknown config key 'populaton_size'; did you mean 'population_size'?" in done.stderr
+    version = subprocess.run([sys.executable, "-m", "evogan", "--version"], capture_output=True, text=True, cwd=ROOT)
+    assert version.returncode == 0 and version.stdout.startswith("evogan ")
