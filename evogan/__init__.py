@@ -31,6 +31,7 @@ _LAZY = {  # torch and friends load on first use: `evogan run` with a typo answe
     "BACKENDS": "evogan.parallel",
     "MODELS": "evogan.models",
     "mixture_metrics": "evogan.metrics",
+    "load_run": "evogan.results",
 }
 
 __all__ = ["Config", "ConfigError", "TrainingFailed", "load_config", "Individual", "Registry", "derive_seed", *_LAZY]
