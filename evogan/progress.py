@@ -1,52 +1,57 @@
-"""A dependency-free progress bar on stderr (a redrawn line on a terminal, sparse lines in a log)."""
+"""The progress bar on stderr: tqdm on a terminal (its width, a smoothed ETA), a line per tenth in a log file."""
 
 from __future__ import annotations
 
 import sys
 import time
 
+from tqdm import tqdm
+
 __all__ = ["Progress"]
 
 
 def _clock(seconds: float) -> str:
     seconds = int(seconds)
-    return f"{seconds // 60:d}:{seconds % 60:02d}"
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
+        f"{seconds // 60:d}:{seconds % 60:02d}"
 
 
 class Progress:
-    def __init__(self, total: int, *, enabled: bool = True, stream=None, width: int = 24):
-        self.total, self.enabled, self.width = total, enabled, width
+    """Generations done out of ``total``, with a status (the newest metrics and the generation they are from).
+
+    A resumed run starts at ``initial``; its rate and ETA count only the generations made since (tqdm's moving
+    average on a terminal, the mean since the start otherwise).
+    """
+
+    def __init__(self, total: int, *, enabled: bool = True, stream=None, initial: int = 0):
+        self.total, self.enabled, self.initial = total, enabled, initial
         self.stream = stream if stream is not None else sys.stderr
         self.tty = getattr(self.stream, "isatty", lambda: False)()
         self.started = time.perf_counter()
-        self.last_draw = -1.0
-        self.last_decile = -1
+        self.last_tenth = int(10 * initial / total) if total else 0
+        self.bar = None
+        if enabled and self.tty:
+            self.bar = tqdm(total=total, initial=initial, file=self.stream, dynamic_ncols=True, unit="gen",
+                            smoothing=0.05, mininterval=0.2,
+                            bar_format="{l_bar}{bar}| {n}/{total} [{elapsed}<{remaining}, {rate_fmt}{postfix}]")
 
     def update(self, done: int, status: str = "") -> None:
         if not self.enabled:
             return
-        now = time.perf_counter()
-        elapsed = now - self.started
-        fraction = done / self.total
-        eta = elapsed / done * (self.total - done) if done else 0.0
-        filled = int(self.width * fraction)
-        line = (
-            f"[{'#' * filled}{'.' * (self.width - filled)}] gen {done}/{self.total} "
-            f"{100 * fraction:5.1f}% {_clock(elapsed)} elapsed, {_clock(eta)} left  {status}"
-        )
-        if self.tty:
-            if now - self.last_draw >= 0.1 or done == self.total:
-                self.stream.write("\r" + line.ljust(110)[:160])
-                self.stream.flush()
-                self.last_draw = now
-        else:
-            decile = int(10 * fraction)
-            if decile > self.last_decile:
-                self.stream.write(line + "\n")
-                self.stream.flush()
-                self.last_decile = decile
+        if self.bar is not None:
+            self.bar.set_postfix_str(status, refresh=False)
+            self.bar.update(done - self.bar.n)
+            return
+        tenth = int(10 * done / self.total)
+        if tenth > self.last_tenth or done == self.total:
+            self.last_tenth = tenth
+            elapsed = time.perf_counter() - self.started
+            made = done - self.initial
+            eta = elapsed / made * (self.total - done) if made > 0 else 0.0
+            self.stream.write(f"gen {done}/{self.total} ({100 * done / self.total:.0f}%) {_clock(elapsed)} elapsed, "
+                              f"{_clock(eta)} left  {status}\n")
+            self.stream.flush()
 
     def close(self) -> None:
-        if self.enabled and self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.close()

@@ -309,7 +309,8 @@ def _execute(config: Config, run_dir: Path, progress: bool | None, resuming: boo
         check_disk_space(experiment, run_dir)
         writer = LogWriter(run_dir, records["rows"])
         cleanup.callback(writer.close)
-        bar = Progress(config.generations, enabled=config.log.progress if progress is None else progress)
+        bar = Progress(config.generations, enabled=config.log.progress if progress is None else progress,
+                       initial=experiment.generation)
         cleanup.callback(bar.close)
         interrupt = cleanup.enter_context(GracefulInterrupt())
         try:
@@ -369,7 +370,7 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
         out_of_time = 0 < config.max_seconds <= wall
         if gen % every == 0 or gen == last or out_of_time:
             measure(wall)
-        bar.update(gen, summary_line(history[-1]))
+        bar.update(gen, f"{summary_line(history[-1])} @ gen {history[-1]['generation']}")
         periodic = config.log.checkpoint_every and gen % config.log.checkpoint_every == 0
         if periodic or gen == last or out_of_time or interrupt.requested:
             checkpoint(wall)
