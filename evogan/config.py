@@ -501,7 +501,10 @@ def config_reference() -> str:
                 allowed = _range_text(meta)
             else:
                 allowed = getattr(types[f.name], "__name__", str(types[f.name]))
-            rows.append(f"| `{prefix}{f.name}` | `{tomli_w.dumps({'v': default})[4:].strip()}` | {allowed} | {meta['doc']} |")
+            shown = tomli_w.dumps({"v": default})[4:].strip()
+            if isinstance(default, list):  # tomli_w writes lists over several lines: one line in a table cell
+                shown = "[" + ", ".join(tomli_w.dumps({"v": item})[4:].strip() for item in default) + "]"
+            rows.append(f"| `{prefix}{f.name}` | `{shown}` | {allowed} | {meta['doc']} |")
         return rows, subs
 
     rows, subs = table(Config, "")
