@@ -24,7 +24,7 @@ def ring_config(generations=4, mutations=("minimax", "heuristic", "least_squares
     return Config(
         generations=generations, mutations=list(mutations), population_size=2, batch_size=32, eval_batch_size=64,
         model={"hidden": 16, "g_layers": 2, "d_layers": 2}, log={"progress": False, "plots": False},
-        parallel={"start_timeout": 60.0, **parallel},
+        parallel={"start_timeout": 150.0, **parallel},  # generous: workers start slowly on a loaded machine
     )
 
 
@@ -95,7 +95,7 @@ def test_image_individuals_with_batchnorm_travel_whole(ray_session):
         model={"width": 8}, p_cross=0.0, log={"progress": False, "plots": False},
     )
     expected = evolve(config, register=lambda ex: setattr(ex, "evaluate_metrics", lambda n: {}))
-    config.parallel.backend, config.parallel.start_timeout = "ray", 60.0
+    config.parallel.backend, config.parallel.start_timeout = "ray", 150.0
     got = evolve(config, register=lambda ex: setattr(ex, "evaluate_metrics", lambda n: {}))
     assert got[0] == expected[0]
     assert_same_population(got[2], expected[2])
