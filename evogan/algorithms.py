@@ -125,6 +125,10 @@ def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=No
         offspring = list(toolbox.map(partial(toolbox.breed, judge=judge), recipes))
         valid = [child for child in offspring if child.fitness.valid]
         survivors = toolbox.select(valid, min(mu, len(valid))) if valid else []
+        if len({id(s) for s in survivors}) < len(survivors):
+            warnings.warn("select returned the same child more than once (a selection with replacement, such as "
+                          "DEAP's selTournament): the population holds duplicates; evogan's selections do not",
+                          RuntimeWarning)
         kept = mu - len(survivors)
         if kept:
             warnings.warn(

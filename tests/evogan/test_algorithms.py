@@ -151,3 +151,12 @@ def test_unknown_names_list_the_valid_ones_before_training(small_config, change,
         Experiment(config_from_dict(data))
     for word in words:
         assert word in str(err.value)
+
+
+def test_a_selection_with_replacement_is_warned_about(small_config):
+    exp = Experiment(dataclasses.replace(small_config, generations=2))
+    # what a selection with replacement does when the best child wins every draw (DEAP's selTournament can)
+    exp.toolbox.register("select", lambda children, k: [max(children, key=lambda c: c.fitness.values)] * k)
+    with pytest.warns(RuntimeWarning, match="select returned the same child more than once"):
+        exp.run()
+    assert exp.population[0] is exp.population[1]
