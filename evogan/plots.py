@@ -45,19 +45,27 @@ def plot_samples(snapshots: dict[int, np.ndarray], centres: np.ndarray, path: Pa
     plt.close(fig)
 
 
-def plot_fitness(rows: list[dict], path: Path) -> None:
+#: the fitness panel's title for each fitness in fitness.FITNESSES (another name is shown as itself)
+FITNESS_TITLES = {"egan": "F = F_q + γ F_d", "quality": "F = F_q", "diversity": "F = F_d"}
+
+
+def plot_fitness(rows: list[dict], path: Path, fitness: str = "egan") -> None:
     """F, F_q, F_d (mean with min-max band over the valid children) and the D loss per generation."""
     gens = np.array([r["gen"] for r in rows])
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.4))
-    for ax, key, label in zip(axes, ("fitness", "f_q", "f_d"), ("F = F_q + γ F_d", "F_q (quality)", "F_d (diversity)")):
+    titles = (f"fitness: {FITNESS_TITLES.get(fitness, fitness)}", "F_q (quality): mean D(G(z))",
+              "F_d (diversity): −log ‖∇_D L_D‖")
+    for ax, key, label in zip(axes, ("fitness", "f_q", "f_d"), titles):
         avg = np.array([r[f"{key}_avg"] for r in rows], dtype=float)
         ax.fill_between(gens, [r[f"{key}_min"] for r in rows], [r[f"{key}_max"] for r in rows], alpha=0.25)
         ax.plot(gens, avg, lw=1)
         ax.set_title(label, fontsize=10)
-        ax.set_xlabel("generation")
+        ax.set_ylabel("children: mean, min–max")
     axes[3].plot(gens, [r["d_loss"] for r in rows], lw=1, color="tab:gray")
     axes[3].set_title("discriminator loss", fontsize=10)
-    axes[3].set_xlabel("generation")
+    axes[3].set_ylabel("L_D (mean over the D steps)")
+    for ax in axes:
+        ax.set_xlabel("generation")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

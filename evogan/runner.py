@@ -180,7 +180,7 @@ class _Figures:
             if centres is not None:
                 plots.plot_samples(self.snapshots, centres.cpu().numpy(), self.run_dir / "samples.png",
                                    self.experiment.config.log.snapshots)
-            plots.plot_fitness(rows, self.run_dir / "fitness.png")
+            plots.plot_fitness(rows, self.run_dir / "fitness.png", self.experiment.config.fitness)
             plots.plot_operators(rows, mutations, self.run_dir / "operators.png")
             plots.plot_metrics(history, self.run_dir / "metrics.png")
             plots.plot_diagnostics(rows, list(self.experiment.toolbox.diagnostics()), self.run_dir / "discriminator.png")
