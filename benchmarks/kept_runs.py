@@ -19,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from evogan.runner import finished as finished_run  # metrics.json written at the end, not at a Ctrl-C
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 KEPT = ("config.toml", "metrics.json", "metrics.jsonl")
@@ -37,7 +39,7 @@ def keep(out: Path, dataset: str, strategy: str, seed: int, partial: bool = True
     """Copy a finished run's config and metrics into benchmarks/results (small text files); of an unfinished run, with
     ``partial``, its config and newest checkpoint into ``partial/`` there (what ``evogan run --resume`` needs)."""
     source, target = run_dir(out, dataset, strategy, seed), kept_dir(out, dataset, strategy, seed)
-    if (source / "metrics.json").exists() and not (target / "metrics.json").exists():
+    if finished_run(source) and not (target / "metrics.json").exists():
         target.mkdir(parents=True, exist_ok=True)
         for name in KEPT:
             if (source / name).exists():
@@ -68,7 +70,7 @@ def execute(out: Path, dataset: str, strategy: str, seed: int, arguments: list[s
     folder = run_dir(out, dataset, strategy, seed)
     if (kept_dir(out, dataset, strategy, seed) / "metrics.json").exists():
         return f"{folder}: done before (benchmarks/results)"
-    if (folder / "metrics.json").exists():
+    if finished_run(folder):
         keep(out, dataset, strategy, seed, resumable)
         return f"{folder}: done before"
     exe = [sys.executable, "-m", "evogan", "run"]
@@ -98,7 +100,7 @@ def finished(out: Path, dataset: str, strategy: str, seeds: list[int]) -> list[t
     for seed in seeds:
         kept = kept_dir(out, dataset, strategy, seed)
         folder = kept if (kept / "metrics.json").exists() else run_dir(out, dataset, strategy, seed)
-        if (folder / "metrics.json").exists():
+        if finished_run(folder):
             history = []
             if (folder / "metrics.jsonl").exists():
                 history = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]

@@ -100,9 +100,9 @@ def _resolve(configs, overrides) -> dict[str, Config]:
 
 def _one_run(config: Config, run_dir: Path) -> Path:
     """Run, resume or reuse ``run_dir``: finished runs are read back, interrupted ones resume from a checkpoint."""
-    from .runner import resume, run
+    from .runner import finished, resume, run
 
-    if (run_dir / "metrics.json").is_file():
+    if finished(run_dir):
         return run_dir
     if any((run_dir / "checkpoints").glob("gen*.pt")):
         return resume(run_dir, progress=False)

@@ -48,7 +48,7 @@ from .sampling import generate
 from .seeding import torch_generator
 from .tensorboard import TensorBoardLog, require_tensorboard
 
-__all__ = ["run", "resume", "make_run_dir", "flatten_record", "LogWriter", "summary_line"]
+__all__ = ["run", "resume", "make_run_dir", "flatten_record", "LogWriter", "summary_line", "finished"]
 
 #: metric key → how the progress bar and the final line show it, in order
 _SUMMARY = {
@@ -60,6 +60,17 @@ _SUMMARY = {
     "modes": lambda m: f"modes covered {m['modes']}/{m['n_modes']}",
     "kl": lambda m: f"KL {m['kl']:.3f}",
 }
+
+
+def finished(run_dir: str | Path) -> bool:
+    """Whether the run in ``run_dir`` ran to its end (metrics.json written at the end, not at a Ctrl-C)."""
+    path = Path(run_dir) / "metrics.json"
+    if not path.is_file():
+        return False
+    try:
+        return not json.loads(path.read_text()).get("interrupted", False)
+    except (ValueError, OSError):
+        return False
 
 
 def summary_line(metrics: dict) -> str:
@@ -344,10 +355,14 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
     every, last = config.metrics.every, config.generations
     started = None
 
-    def measure(wall):
+    def evaluate(wall):
         samples = experiment.sample(experiment.metric_samples)
         metrics = experiment.data.metrics(samples)
         metrics.update(generation=experiment.generation, wall_time=wall)
+        return samples, metrics
+
+    def measure(wall):
+        samples, metrics = evaluate(wall)
         history.append(metrics)
         drawn.evaluated(samples, metrics)
         with open(run_dir / "metrics.jsonl", "a") as f:
@@ -374,9 +389,26 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
         periodic = config.log.checkpoint_every and gen % config.log.checkpoint_every == 0
         if periodic or gen == last or out_of_time or interrupt.requested:
             checkpoint(wall)
-        if interrupt.requested:
+        if interrupt.requested:  # the checkpoint is written; the metrics of now are not part of the run's history
+            latest = history[-1] if history[-1]["generation"] == gen else evaluate(wall)[1]
+            write_final(latest, interrupted=True)
+            written = "checkpoint, metrics.json" + (" and plots" if config.log.plots else "")
+            print(f"\nevogan: stopped after generation {gen}: {written} written; "
+                  f"resume with: evogan run --resume {run_dir}", file=sys.stderr)
             raise KeyboardInterrupt
         return out_of_time
+
+    def write_final(latest: dict, interrupted: bool = False):
+        final = dict(latest)
+        reached = _first_all_modes(history)
+        final["first_all_modes_generation"] = reached["generation"] if reached else None
+        final["first_all_modes_wall_time"] = reached["wall_time"] if reached else None
+        final["sample_from"] = config.metrics.sample_from
+        final["stopped_by_time"] = not interrupted and experiment.generation < last
+        if interrupted:
+            final["interrupted"] = True  # not finished: `--resume` goes on, compare and benchmarks run it again
+        (run_dir / "metrics.json").write_text(json.dumps(final, indent=2) + "\n")
+        drawn.finish(history + ([latest] if latest is not history[-1] else []), rows, mutations, config.log.plots)
 
     with open(run_dir / "metrics.jsonl", "w") as f:  # a resumed run rewrites it up to its checkpoint
         f.writelines(json.dumps(metrics) + "\n" for metrics in history)
@@ -385,11 +417,4 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
     # wall time counts training (and later evaluations), not the first evaluation; a resumed run goes on from its total
     started = time.perf_counter() - records["wall"]
     experiment.run(callback=after_generation)
-    final = dict(history[-1])
-    reached = _first_all_modes(history)
-    final["first_all_modes_generation"] = reached["generation"] if reached else None
-    final["first_all_modes_wall_time"] = reached["wall_time"] if reached else None
-    final["sample_from"] = config.metrics.sample_from
-    final["stopped_by_time"] = experiment.generation < last
-    (run_dir / "metrics.json").write_text(json.dumps(final, indent=2) + "\n")
-    drawn.finish(history, rows, mutations, config.log.plots)
+    write_final(history[-1])

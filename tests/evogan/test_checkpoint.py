@@ -280,7 +280,11 @@ def test_ctrl_c_finishes_the_generation_writes_a_checkpoint_and_resume_completes
     assert proc.returncode == 130 and "stopping after this generation" in err and "interrupted" in err
     (checkpoint,) = (out / "checkpoints").glob("gen*.pt")  # written on Ctrl-C (no periodic one before 1000)
     rows = (out / "logbook.jsonl").read_text().splitlines()
-    assert int(checkpoint.stem[3:]) == json.loads(rows[-1])["gen"] < 400
+    stopped = json.loads(rows[-1])["gen"]
+    assert int(checkpoint.stem[3:]) == stopped < 400
+    assert f"resume with: evogan run --resume {out}" in err
+    interim = json.loads((out / "metrics.json").read_text())  # the metrics of the moment, marked as not finished
+    assert interim["interrupted"] is True and interim["generation"] == stopped and 0 <= interim["high_quality"] <= 100
     done = subprocess.run(evogan("run", "--resume", str(out), "--quiet"), capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert stable(out) == stable(reference)
