@@ -32,7 +32,8 @@ STRATEGIES = {
     "egan": ("E-GAN (mu = 4)", "stacked_mnist_egan", []),
     "egan_crossover": ("E-GAN + crossover (mu = 4)", "stacked_mnist_egan_crossover", []),
     "egan_mu1": ("E-GAN (mu = 1)", "stacked_mnist_egan", ["population_size=1"]),
-    "egan_balanced": ("E-GAN rebalanced (mu = 1, 2 losses, F = F_q, 1 D step)", "stacked_mnist_egan_balanced", []),
+    "egan_balanced": ("E-GAN rebalanced (mu = 1, 2 losses, F = F_q, 1 D step)", "stacked_mnist_egan_balanced",
+                      ["pack=1"]),
     "egan_balanced_pack": ("E-GAN rebalanced + packing 2", "stacked_mnist_egan_balanced", ["pack=2"]),
 }
 
@@ -71,7 +72,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=9.0, help="wall-clock budget of every run")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--strategies", nargs="+", default=["gan", "egan_balanced", "egan_balanced_pack"], choices=list(STRATEGIES))
+    parser.add_argument("--strategies", nargs="+", default=["gan", "egan_balanced_pack", "egan_balanced"], choices=list(STRATEGIES))
     parser.add_argument("--jobs", type=int, default=2, help="runs at once, one torch thread each")
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="extra override for every run")
     parser.add_argument("--out", default=None, help="default: benchmarks/out/stacked_mnist_<minutes>min")
