@@ -26,7 +26,20 @@ from deap import tools
 
 from .seeding import derive_seed, numpy_generator
 
-__all__ = ["Recipe", "mutation_names", "vary", "breed", "ea_gan", "make_statistics"]
+__all__ = ["Recipe", "mutation_names", "vary", "breed", "ea_gan", "make_statistics", "TrainingDiverged",
+           "INVALID_STREAK"]
+
+#: generations in a row in which every child is invalid before the run is declared diverged
+INVALID_STREAK = 3
+
+
+class TrainingDiverged(RuntimeError):
+    """Training cannot recover (D's loss or weights non-finite, or every child invalid generation after generation);
+    ``since`` is the first generation that went bad."""
+
+    def __init__(self, message: str, since: int):
+        super().__init__(message)
+        self.since = since
 
 
 @dataclass
@@ -117,6 +130,7 @@ def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=No
     if logbook is None:
         logbook = tools.Logbook()
     mu = len(population)
+    invalid_streak = 0
     for gen in range(start_gen, ngen + 1):
         started = time.perf_counter()
         d_loss = toolbox.train_discriminator(population, generation=gen)
@@ -129,6 +143,12 @@ def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=No
             warnings.warn("select returned the same child more than once (a selection with replacement, such as "
                           "DEAP's selTournament): the population holds duplicates; evogan's selections do not",
                           RuntimeWarning)
+        invalid_streak = 0 if valid else invalid_streak + 1
+        if invalid_streak >= INVALID_STREAK:  # e.g. a D with finite but astronomically large weights
+            raise TrainingDiverged(
+                f"generations {gen - invalid_streak + 1}-{gen}: every child was invalid (non-finite loss or fitness) "
+                f"{invalid_streak} generations in a row: training diverged (a lower lr_d or lr_g usually helps)",
+                since=gen - invalid_streak + 1)
         kept = mu - len(survivors)
         if kept:
             warnings.warn(

@@ -272,18 +272,18 @@ def read_checkpoint(path: str | Path) -> dict:
 
 
 def load_latest_checkpoint(folder: Path, check=None) -> tuple[dict, Path]:
-    """The newest sound checkpoint in ``folder``: newer damaged ones (``read_checkpoint`` or ``check(state)`` raising
-    DamagedCheckpoint) are reported in one line each and renamed ``<name>.damaged``, so they are never counted as
-    checkpoints again."""
+    """The newest sound checkpoint in ``folder`` that passes ``check(state)``.
+
+    Newer damaged files (``read_checkpoint`` raising DamagedCheckpoint) are reported in one line each and renamed
+    ``<name>.damaged``, so they are never counted as checkpoints again; sound files that ``check`` rejects (another
+    run's networks) are reported and left in place. Any other exception of ``check`` (a ConfigError) propagates.
+    """
     candidates = checkpoint_files(folder)
     if not candidates:
         raise FileNotFoundError(f"no checkpoint in {folder}")
     for path in candidates:
         try:
             state = read_checkpoint(path)
-            if check is not None:
-                check(state)
-            return state, path
         except DamagedCheckpoint as err:
             warnings.warn(f"checkpoint {path} is damaged ({err}); set aside as {path.name}.damaged, "
                           "trying the previous one", RuntimeWarning, stacklevel=2)
@@ -291,4 +291,12 @@ def load_latest_checkpoint(folder: Path, check=None) -> tuple[dict, Path]:
                 os.replace(path, path.with_name(path.name + ".damaged"))
             except OSError:
                 pass  # a read-only folder: the warning still names it
-    raise FileNotFoundError(f"no sound checkpoint in {folder}: all {len(candidates)} are damaged")
+            continue
+        try:
+            if check is not None:
+                check(state)
+            return state, path
+        except DamagedCheckpoint as err:  # sound, but not this run's: left in place (pruning never counts newer files)
+            warnings.warn(f"checkpoint {path} does not fit this run ({err}); trying the previous one",
+                          RuntimeWarning, stacklevel=2)
+    raise FileNotFoundError(f"no checkpoint in {folder} is sound and fits this run ({len(candidates)} tried)")

@@ -52,7 +52,7 @@ class ConfigError(ValueError):
 
 def suggest(name: str, options, label: str, prefix: str = "") -> str:
     """``did you mean 'x'?`` when one option is close to ``name`` (a typo), else ``<label>: a, b, c``."""
-    options = sorted(options)
+    options = list(options)  # in the caller's order (a registry's: registration order)
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
     if close and len(options) > 12:
         return f"did you mean {prefix + close[0]!r}? (`evogan config --reference` lists all {len(options)})"
@@ -360,7 +360,7 @@ def _from_dict(cls, data: dict, prefix: str = ""):
     for key, value in data.items():
         if key not in known:
             where = f" in [{prefix.rstrip('.')}]" if prefix else ""
-            raise ConfigError(f"unknown config key {prefix + key!r}; {suggest(key, known, f'valid keys{where}', prefix)}")
+            raise ConfigError(f"unknown config key {prefix + key!r}; {suggest(key, sorted(known), f'valid keys{where}', prefix)}")
         if dataclasses.is_dataclass(types[key]):
             kwargs[key] = _from_dict(types[key], value, prefix + key + ".")
         else:

@@ -34,7 +34,7 @@ import torch
 from torchvision.utils import save_image
 
 from . import figures, plots
-from .algorithms import mutation_names
+from .algorithms import TrainingDiverged, mutation_names
 from .checkpoint import (DamagedCheckpoint, check_fits, checkpoint_files, experiment_state, load_latest_checkpoint,
                          plain, restore_experiment, save_checkpoint)
 from .config import (Config, ConfigError, config_to_dict, config_to_toml, flat_config, load_config,
@@ -43,7 +43,6 @@ from .errors import TrainingFailed
 from .experiment import Experiment
 from .parallel.kit import tree_map
 from .progress import Progress
-from .strategy import DiscriminatorDiverged
 from .sampling import generate
 from .seeding import torch_generator
 from .tensorboard import TensorBoardLog, require_tensorboard
@@ -279,8 +278,12 @@ def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | N
 
 def _load_checkpoint(experiment: Experiment, run_dir: Path) -> dict:
     """The newest checkpoint of ``run_dir`` that is sound and fits ``experiment``'s networks; its run's config must
-    differ from ``experiment``'s only in keys safe to change on resume."""
+    differ from ``experiment``'s only in keys safe to change on resume (else a ConfigError, and nothing changes)."""
+    config = experiment.config
+
     def fits(state):
+        if "config" in state:  # checkpoints of evogan before 0.2 do not record it
+            _check_resume_config(run_dir, state["config"], config)
         try:
             check_fits(experiment, state["experiment"])
         except (KeyError, TypeError):
@@ -289,23 +292,24 @@ def _load_checkpoint(experiment: Experiment, run_dir: Path) -> dict:
         checkpoint, path = load_latest_checkpoint(run_dir / "checkpoints", check=fits)
     except FileNotFoundError as err:
         raise ConfigError(f"--resume {run_dir}: {err}; start it again with `evogan run`") from None
-    config = experiment.config
-    if "config" in checkpoint:  # checkpoints of evogan before 0.2 do not record it
-        before, now = checkpoint["config"], config_to_dict(config)
-        unsafe = unsafe_to_resume(before, now)
-        if unsafe:
-            changes = ", ".join(f"{key}: {flat_config(before).get(key)!r} -> {flat_config(now).get(key)!r}"
-                                for key in unsafe[:4])
-            raise ConfigError(f"--resume {run_dir}: the config differs from the checkpoint's run in keys that change "
-                              f"what it computes ({changes}); start a new run for that")
-        if before.get("generations") != config.generations and (config.schedule.g != "constant"
-                                                                 or config.schedule.d != "constant"):
-            warnings.warn(f"generations {before.get('generations')} -> {config.generations}: the learning-rate "
-                          "schedule is a function of the whole budget, so the rates from here on follow the new one",
-                          UserWarning, stacklevel=2)
     (run_dir / "config.toml").write_text(config_to_toml(config))
     print(f"evogan: resuming {run_dir} from {path.name} (generation {checkpoint['generation']})", file=sys.stderr)
     return checkpoint
+
+
+def _check_resume_config(run_dir: Path, before: dict, config: Config) -> None:
+    now = config_to_dict(config)
+    unsafe = unsafe_to_resume(before, now)
+    if unsafe:
+        changes = ", ".join(f"{key}: {flat_config(before).get(key)!r} -> {flat_config(now).get(key)!r}"
+                            for key in unsafe[:4])
+        raise ConfigError(f"--resume {run_dir}: the config differs from the checkpoint's run in keys that change "
+                          f"what it computes ({changes}); start a new run for that")
+    if before.get("generations") != config.generations and (config.schedule.g != "constant"
+                                                            or config.schedule.d != "constant"):
+        warnings.warn(f"generations {before.get('generations')} -> {config.generations}: the learning-rate "
+                      "schedule is a function of the whole budget, so the rates from here on follow the new one",
+                      UserWarning, stacklevel=2)
 
 
 def _execute(config: Config, run_dir: Path, progress: bool | None, resuming: bool) -> None:
@@ -326,9 +330,9 @@ def _execute(config: Config, run_dir: Path, progress: bool | None, resuming: boo
         interrupt = cleanup.enter_context(GracefulInterrupt())
         try:
             _run_experiment(experiment, run_dir, writer, bar, records, interrupt)
-        except DiscriminatorDiverged as err:  # the state in memory is bad: point at the last good one
-            newest = checkpoint_files(run_dir / "checkpoints")
-            where = (f"the newest checkpoint, {newest[0]}, is from before it" if newest else
+        except TrainingDiverged as err:  # the state in memory is bad: point at the last good one
+            before = [p for p in checkpoint_files(run_dir / "checkpoints") if int(p.stem[3:]) < err.since]
+            where = (f"the newest checkpoint, {before[0]}, is from before it" if before else
                      "no checkpoint was written before it (log.checkpoint_every)")
             raise TrainingFailed(f"{err}; {where}") from None
 
@@ -387,7 +391,8 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
             measure(wall)
         bar.update(gen, f"{summary_line(history[-1])} @ gen {history[-1]['generation']}")
         periodic = config.log.checkpoint_every and gen % config.log.checkpoint_every == 0
-        if periodic or gen == last or out_of_time or interrupt.requested:
+        hopeless = row["discarded"] == row["nevals"]  # every child invalid: maybe diverging, keep the older ones
+        if (periodic and not hopeless) or gen == last or out_of_time or interrupt.requested:
             checkpoint(wall)
         if interrupt.requested:  # the checkpoint is written; the metrics of now are not part of the run's history
             latest = history[-1] if history[-1]["generation"] == gen else evaluate(wall)[1]

@@ -30,7 +30,7 @@ from .config import ConfigError
 from .sampling import sample_population
 from .schedule import schedule_for
 
-__all__ = ["build_strategy", "mutation_arguments", "DiscriminatorDiverged"]
+__all__ = ["build_strategy", "mutation_arguments"]
 
 
 def mutation_arguments(config, *, generator, adversary, sample_latent) -> dict:
@@ -71,13 +71,9 @@ def _resolve_mutation(name: str, config, *, adversary, data):
     return loss, tuple(modifiers)
 
 
-class DiscriminatorDiverged(RuntimeError):
-    """D's loss or weights became NaN or infinite: every later child would be invalid, so the run must stop."""
-
-
 def train_discriminator(parents, *, generation: int, train, optimizer, lr=None, **kwargs) -> float:
     """The family's ``train`` at this generation's scheduled learning rate ``lr(generation)`` (None: unscheduled);
-    raises DiscriminatorDiverged when its loss or weights are no longer finite."""
+    raises TrainingDiverged when its loss or weights are no longer finite."""
     if lr is not None:
         for group in optimizer.param_groups:
             group["lr"] = lr(generation)
@@ -85,8 +81,8 @@ def train_discriminator(parents, *, generation: int, train, optimizer, lr=None, 
     weights = [p for group in optimizer.param_groups for p in group["params"]] if optimizer is not None else []
     if not math.isfinite(loss) or not all(bool(torch.isfinite(w).all()) for w in weights):
         what = f"loss is {loss}" if not math.isfinite(loss) else "weights are no longer finite"
-        raise DiscriminatorDiverged(f"generation {generation}: the discriminator's {what} (training diverged; "
-                                    "a lower lr_d usually helps)")
+        raise algorithms.TrainingDiverged(f"generation {generation}: the discriminator's {what} (training diverged; "
+                                          "a lower lr_d usually helps)", since=generation)
     return loss
 
 

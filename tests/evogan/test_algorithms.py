@@ -160,3 +160,14 @@ def test_a_selection_with_replacement_is_warned_about(small_config):
     with pytest.warns(RuntimeWarning, match="select returned the same child more than once"):
         exp.run()
     assert exp.population[0] is exp.population[1]
+
+
+def test_every_child_invalid_three_generations_in_a_row_stops_the_run(small_config):
+    from evogan.algorithms import INVALID_STREAK, TrainingDiverged
+
+    exp = Experiment(dataclasses.replace(small_config, mutations=["heuristic"], generations=10))
+    exp.toolbox.register("mutate_heuristic", operators.mutate, loss=lambda d: d.mean() * float("inf"), **exp.mutation_args)
+    with pytest.warns(RuntimeWarning, match="keeping 2 parent"), \
+            pytest.raises(TrainingDiverged, match=r"generations 1-3: every child was invalid .* 3 generations in a row"):
+        exp.run()
+    assert INVALID_STREAK == 3 and len(exp.logbook) == 2  # the third bad generation is not recorded

@@ -234,7 +234,8 @@ def test_a_checkpoint_that_does_not_fit_the_networks_is_damaged_not_a_traceback(
     weights[name] = torch.zeros(weights[name].shape[0] + 1, *weights[name].shape[1:])
     newest.unlink()
     save_checkpoint(newest.parent, 8, state, keep=5)  # a sound file of the wrong shape
-    with pytest.warns(RuntimeWarning, match=r"gen00000008.pt is damaged \(population\[0\].weights.* the run's network"):
+    with pytest.warns(RuntimeWarning, match=r"gen00000008.pt does not fit this run \(population\[0\].weights.* "
+                                            r"the run's network"):
         resume(broken, progress=False)
     assert stable(broken) == stable(reference)
 
@@ -324,23 +325,27 @@ def test_too_little_disk_space_is_a_clear_error_before_training(tmp_path, monkey
 
 
 def test_a_diverged_discriminator_stops_the_run_with_one_line_and_a_checkpoint_from_before(tmp_path):
-    """lr_d = 1e12: D's weights blow up within a few generations; without the check every later child is invalid and
-    the run goes on for ever."""
+    """lr_d jumps to 2e12 at generation 8 (a step schedule): D's weights blow up (astronomically large, or NaN) and
+    every child is invalid from then on; without the checks the run went on for ever."""
     out = tmp_path / "run"
-    done = subprocess.run(evogan("run", "--set", "generations=200", "--set", "lr_d=1e12", *CLI, "--set",
+    done = subprocess.run(evogan("run", "--set", "generations=200", "--set", "lr_d=2e-4", "--set", "schedule.d=step",
+                                 "--set", "schedule.milestones=[8]", "--set", "schedule.factor=1e16", *CLI, "--set",
                                  "log.checkpoint_every=1", "--out", str(out)),
                           capture_output=True, text=True, cwd=ROOT, timeout=240)
     assert done.returncode == 1, done.stderr
     line = done.stderr.strip().splitlines()[-1]
     assert "Traceback" not in done.stderr
-    match = re.search(r"generation (\d+): the discriminator's (loss is nan|weights are no longer finite).*"
+    match = re.search(r"generations? (\d+)(-\d+)?: (the discriminator's (loss is -?(nan|inf)|weights are no longer "
+                      r"finite)|every child was invalid .* 3 generations in a row).*training diverged.*"
                       r"the newest checkpoint, .*gen(\d{8})\.pt, is from before it", line)
     assert match, line
-    failed, newest = int(match.group(1)), int(match.group(3))
-    assert 1 <= failed < 200 and newest == failed - 1
+    since, newest = int(match.group(1)), int(match.group(6))
+    assert 7 <= newest < since and 8 <= since <= 12
+    rows = [json.loads(row) for row in (out / "logbook.jsonl").read_text().splitlines()]
+    assert all(row["discarded"] < row["nevals"] for row in rows if row["gen"] <= newest)  # it was sound then
     state = read_checkpoint(out / "checkpoints" / f"gen{newest:08d}.pt")["experiment"]
     weights = [t for _, t in _tensors(state["adversary"]["discriminator"])]
-    assert weights and all(bool(torch.isfinite(t).all()) for t in weights)  # the checkpoint is sound
+    assert weights and all(bool(torch.isfinite(t).all()) for t in weights)
 
 
 def test_resume_refuses_a_config_changed_in_keys_that_change_the_run(tmp_path):

@@ -35,9 +35,9 @@ def test_toml_file_and_overrides(tmp_path):
     [
         (["p_cross=1.5"], ["p_cross", "[0.0, 1.0]"]),
         (["p_cross=-0.1"], ["p_cross", "[0.0, 1.0]"]),
-        (["population_size=0"], ["population_size", ">= 1"]),
+        (["population_size=0"], ["population_size", "[1, 100000]"]),
         (["gamma=-1"], ["gamma", ">= 0"]),
-        (["batch_size=0"], ["batch_size", ">= 1"]),
+        (["batch_size=0"], ["batch_size", "[1, 1048576]"]),
         (["lr_g=0"], ["lr_g", "> 0"]),
         (["beta2=1"], ["beta2", "[0.0, 1.0)"]),
         (["generations=many"], ["generations", "integer"]),
