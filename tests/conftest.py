@@ -83,7 +83,17 @@ SLOW_FILES = {"test_integration.py", "test_image_run.py", "test_ray_backend.py",
 SLOW_TESTS = {"test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_run",
               "test_ctrl_c_finishes_the_generation_writes_a_checkpoint_and_resume_completes",
               "test_resume_errors_are_one_clear_line", "test_an_unwritable_output_directory_is_a_clear_error_before_training",
-              "test_compare_on_ray_tasks", "test_ray_workers_score_with_the_current_k", "test_console_script"}
+              "test_compare_on_ray_tasks", "test_ray_workers_score_with_the_current_k", "test_console_script",
+              "test_a_diverged_discriminator_stops_the_run_with_one_line_and_a_checkpoint_from_before",
+              "test_plugins_reach_ray_workers_and_give_the_in_process_result",
+              "test_compare_imports_plugins_in_its_ray_tasks",
+              "test_import_a_module_from_the_command_line_and_resume_imports_it_again",
+              # subprocess runs of `evogan` (~8 s of start-up each): covered by the full suite
+              "test_a_plugin_file_named_in_the_toml_is_relative_to_it_and_reaches_evogan_run",
+              "test_a_missing_plugin_is_one_clear_line", "test_resume_with_more_generations_extends_a_finished_run_exactly",
+              "test_an_impossible_size_is_one_line_with_the_estimate_and_what_the_machine_has",
+              "test_resume_refuses_a_config_changed_in_keys_that_change_the_run",
+              "test_a_file_size_limit_while_checkpointing_is_one_line_and_a_non_zero_exit"}
 
 
 def pytest_collection_modifyitems(config, items):
