@@ -172,13 +172,12 @@ def check_fits(ex, state: dict) -> None:
     if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
         raise DamagedCheckpoint(f"checkpoint version {state.get('version') if isinstance(state, dict) else None!r}; "
                                 f"this evogan reads version {CHECKPOINT_VERSION}")
-    built = experiment_state(ex)
-    generator = dict(_tensors(built["population"][0]["weights"]))
+    generator = dict(_tensors(dict(ex.population[0])))  # the live tensors: no copy of the whole state
     try:
         checks = [(f"population[{i}].weights", dict(_tensors(member["weights"])), generator, True)
                   for i, member in enumerate(state["population"])]
         # the fresh adversary has no optimizer moments yet: its own tensors must be there, more may be
-        checks.append(("adversary", dict(_tensors(state["adversary"])), dict(_tensors(built["adversary"])), False))
+        checks.append(("adversary", dict(_tensors(state["adversary"])), dict(_tensors(ex.adversary.state_dict())), False))
     except (KeyError, TypeError) as err:
         raise DamagedCheckpoint(f"missing part {err}") from None
     for where, found, wanted, exact in checks:
