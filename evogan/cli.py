@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import ConfigError, config_reference, config_to_toml, load_config
+from .config import ConfigError, config_reference, config_to_toml, load_config, parse_sweeps
 from . import __version__
 from .errors import TrainingFailed
 from .plugins import resolve_plugin_paths
@@ -41,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
                       help="one run after another, or every run as a Ray task (one CPU each)")
     comp.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE_OR_FILE",
                       help="import a module or .py file that registers operators, in every run (repeatable)")
+    comp.add_argument("--sweep", dest="sweeps", action="append", default=[], metavar="KEY=V1,V2,...",
+                      help="run every strategy at each value of KEY (repeatable: the Cartesian product); values "
+                      "read as in --set, commas inside [] or quotes do not split")
+    comp.add_argument("--time-tests", action="store_true",
+                      help="also test wall time (machine-dependent: on a shared machine it measures the load)")
+    comp.add_argument("--min-hq-samples", type=int, default=500, metavar="N",
+                      help="warn when a metric rests on fewer than N high-quality samples in a run (default 500)")
     comp.add_argument("--rerun", action="store_true",
                       help="run folders in --out that hold another config are run again (default: an error)")
     show = sub.add_parser("config", help="print a resolved config as TOML, or the config reference")
@@ -78,12 +85,14 @@ def _run(args) -> int:
 
 
 def _compare(args) -> int:
-    for path in args.configs:  # every file parses and validates before the heavy imports
-        load_config(path, args.overrides)
+    for path in args.configs:  # every file and sweep point validates before the heavy imports
+        for point in parse_sweeps(args.sweeps):
+            load_config(path, args.overrides + [f"{key}={value}" for key, value in point])
     from .compare import compare
 
-    result = compare(args.configs, seeds=args.seeds, overrides=args.overrides, out=args.out, backend=args.backend,
-                     rerun=args.rerun, plugins=resolve_plugin_paths(args.imports))
+    result = compare(args.configs, seeds=args.seeds, overrides=args.overrides, sweep=args.sweeps, out=args.out,
+                     backend=args.backend, rerun=args.rerun, plugins=resolve_plugin_paths(args.imports),
+                     time_tests=args.time_tests, min_hq_samples=args.min_hq_samples)
     print((result.out / "summary.md").read_text())
     print(f"report: {result.report}")
     return 0

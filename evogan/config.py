@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ except ModuleNotFoundError:  # Python 3.10
 import tomli_w
 
 __all__ = [
+    "parse_sweeps",
     "Config",
     "ConfigError",
     "DataConfig",
@@ -431,6 +433,46 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     except tomllib.TOMLDecodeError:
         value = raw
     return key.split("."), value
+
+
+def _split_values(raw: str) -> list[str]:
+    """``0,0.25,[1, 2],'a,b'`` → ['0', '0.25', '[1, 2]', "'a,b'"]: commas inside brackets or quotes do not split."""
+    parts, depth, quote, current = [], 0, None, ""
+    for char in raw:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += char
+    parts.append(current.strip())
+    return parts
+
+
+def parse_sweeps(sweeps) -> list[list[tuple[str, str]]]:
+    """``["KEY=V1,V2", ...]`` → one list of (key, raw value) per point of the Cartesian product."""
+    axes, keys = [], set()
+    for text in sweeps:
+        if "=" not in text:
+            raise ConfigError(f"--sweep expects KEY=V1,V2,..., got {text!r}")
+        key, raw = (part.strip() for part in text.split("=", 1))
+        values = _split_values(raw)
+        if not key or not all(values):
+            raise ConfigError(f"--sweep {text!r}: give a key and at least one value, e.g. p_cross=0,0.5")
+        if key in keys:
+            raise ConfigError(f"--sweep: {key!r} is swept twice; give all its values in one --sweep")
+        keys.add(key)
+        for value in values:
+            parse_override(f"{key}={value}")
+        axes.append([(key, value) for value in values])
+    return [list(point) for point in itertools.product(*axes)]
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:

@@ -9,10 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from evogan import Config, ConfigError
-from evogan.compare import compare, mann_whitney_test, summarise, welch_test
+from evogan.compare import (bootstrap_diff, compare, hedges_g, holm, mann_whitney_test, parse_sweeps, summarise,
+                            welch_test)
+from evogan.compare._report import estimate
+from evogan.compare._run import _mode_centres
+from evogan.config import load_config
 
 pytestmark = pytest.mark.timeout(300)
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,3 +133,94 @@ def test_compare_never_reuses_a_run_of_another_config(tmp_path):
                            "--seeds", "1", *[a for o in TINY for a in ("--set", o)], "--out", str(out)],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2 and "holds a run of another config" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_holm_step_down_by_hand():
+    # sorted 0.01, 0.03, 0.04 of a family of 3: 3 x 0.01 = 0.03; 2 x 0.03 = 0.06; 1 x 0.04 = 0.04 -> raised to 0.06
+    assert holm([0.01, 0.04, 0.03, math.nan])[:3] == pytest.approx([0.03, 0.06, 0.06])
+    assert math.isnan(holm([0.01, 0.04, 0.03, math.nan])[3])
+    assert holm([0.6, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1
+
+
+def test_hedges_g_by_hand():
+    # pooled std of [1, 2, 3] and [4, 5, 6] is 1: d = -3; J = 1 - 3 / (4 * 6 - 9) = 0.8
+    assert hedges_g([1, 2, 3], [4, 5, 6]) == pytest.approx(-2.4)
+    assert math.isnan(hedges_g([1, 1], [1, 1])) and math.isnan(hedges_g([1], [2, 3]))
+
+
+def test_bootstrap_interval_brackets_the_difference_and_is_reproducible():
+    low, high = bootstrap_diff([1, 2, 3], [4, 5, 6])
+    assert -5 <= low < -3 < high <= -1  # the extreme resamples give -5 and -1
+    assert bootstrap_diff([1, 2, 3], [4, 5, 6]) == (low, high)
+    assert bootstrap_diff([2, 2], [1, 1]) == (1, 1)
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(0, 1, 200).tolist(), rng.normal(1, 1, 200).tolist()
+    low, high = bootstrap_diff(a, b)
+    # normal theory: mean difference +- 1.96 sqrt(2 / 200) = +- 0.196
+    assert low < np.mean(a) - np.mean(b) < high and 0.30 < high - low < 0.48
+
+
+def test_summary_tests_wall_time_only_on_request_corrects_for_many_tests_and_warns_on_few_hq_samples():
+    def runs(hq, kl, wall):
+        return [{"high_quality": h, "reverse_kl": k, "wall_time": w, "n_samples": 2500} for h, k, w in zip(hq, kl, wall)]
+
+    finals = {"base": runs([90, 92, 91], [0.1, 0.12, 0.11], [10, 11, 12]),
+              "poor": runs([1, 2, 40], [0.5, 0.6, 0.4], [30, 31, 32]),
+              "same": runs([90, 91, 92], [0.1, 0.11, 0.12], [10, 11, 12])}
+    rows = {(r["strategy"], r["metric"]): r for r in summarise(finals)}
+    assert not rows["poor", "wall_time"]["tested"] and math.isnan(rows["poor", "wall_time"]["welch_p"])
+    assert rows["poor", "high_quality"]["tested"]
+    family = [r["welch_p"] for r in rows.values() if r["tested"]]
+    assert len(family) == 4  # 2 strategies x 2 metrics; wall time left out
+    assert sorted(r["welch_p_holm"] for r in rows.values() if r["tested"]) == pytest.approx(sorted(holm(family)))
+    assert rows["poor", "reverse_kl"]["min_hq_samples"] == 25  # 1 % of 2,500
+    assert "as few as 25 high-quality samples" in rows["poor", "reverse_kl"]["warning"]
+    assert rows["base", "reverse_kl"]["warning"] == "" and rows["poor", "high_quality"]["warning"] == ""
+    assert rows["poor", "high_quality"]["values"] == [1, 2, 40]
+    assert rows["poor", "high_quality"]["diff"] == pytest.approx(43 / 3 - 91)
+    assert rows["poor", "high_quality"]["se"] == pytest.approx(np.std([1, 2, 40], ddof=1) / math.sqrt(3))
+    timed = {(r["strategy"], r["metric"]): r for r in summarise(finals, time_tests=True)}
+    assert timed["poor", "wall_time"]["tested"] and timed["poor", "wall_time"]["welch_p"] < 0.01
+
+
+def test_estimate_keeps_the_digits_the_standard_error_allows():
+    assert estimate(0.123456, 0.0234) == "0.123 ± 0.023"
+    assert estimate(97.4321, 0.13) == "97.43 ± 0.13"
+    assert estimate(697.4, 175.2) == "697 ± 175"
+    assert estimate(2.0, math.nan) == "2"
+
+
+def test_sweep_runs_the_cartesian_product_and_reports_config_diffs_per_seed_values_and_mode_centres(tmp_path):
+    assert parse_sweeps(["p_cross=0,0.5", "mutations=['heuristic'],['minimax', 'heuristic']"]) == [
+        [("p_cross", "0"), ("mutations", "['heuristic']")],
+        [("p_cross", "0"), ("mutations", "['minimax', 'heuristic']")],
+        [("p_cross", "0.5"), ("mutations", "['heuristic']")],
+        [("p_cross", "0.5"), ("mutations", "['minimax', 'heuristic']")]]
+    out = tmp_path / "sweep"
+    result = compare(_strategies(tmp_path)[:1], seeds=2, overrides=TINY + ["generations=3"], sweep=["p_cross=0,0.5"],
+                     out=out)
+    assert list(result.runs) == ["egan__p_cross=0", "egan__p_cross=0.5"]
+    kept = load_config(out / "egan__p_cross=0.5" / "seed1" / "config.toml")
+    assert kept.p_cross == 0.5 and kept.seed == 1
+    md = (out / "summary.md").read_text()
+    assert "p_cross: 0.0 → 0.5" in md and "## Per seed" in md and "| seed 0 | seed 1 |" in md
+    assert "## Against egan__p_cross=0" in md and "Hedges' g" in md and "not tested" in md  # wall time
+    rows = list(csv.DictReader(open(out / "summary.csv")))
+    hq = next(r for r in rows if r["strategy"] == "egan__p_cross=0.5" and r["metric"] == "high_quality")
+    finals = [json.loads((out / "egan__p_cross=0.5" / f"seed{s}" / "metrics.json").read_text()) for s in (0, 1)]
+    assert [float(v) for v in hq["values"].split(";")] == pytest.approx([f["high_quality"] for f in finals], rel=1e-5)
+    page = result.report.read_text()
+    assert "high_quality ↑" in page and "reverse_kl ↓" in page and "Config differences" in page
+    centres = _mode_centres({"ring": load_config(None, TINY)}, {"ring": result.runs["egan__p_cross=0"]})
+    assert centres["ring"].shape == (8, 2) and np.allclose(np.linalg.norm(centres["ring"], axis=1), 1.0)
+
+
+def test_sweep_errors_are_one_line_before_any_run(tmp_path):
+    with pytest.raises(ConfigError, match="swept twice"):
+        compare(_strategies(tmp_path)[:1], seeds=1, sweep=["p_cross=0", "p_cross=0.5"], out=tmp_path / "x")
+    with pytest.raises(ConfigError, match="at least one value"):
+        parse_sweeps(["p_cross="])
+    done = subprocess.run([sys.executable, "-m", "evogan", "compare", str(_strategies(tmp_path)[0]), "--sweep",
+                           "p_cros=0,0.5", "--out", str(tmp_path / "y")], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and "p_cros" in done.stderr and "did you mean 'p_cross'" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "y").exists()

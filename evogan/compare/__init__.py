@@ -1,0 +1,8 @@
+"""Compare strategies over seeds and sweeps: runs, honest statistics, plots and one HTML report."""
+
+from ..config import parse_sweeps
+from ._run import Comparison, compare
+from ._stats import bootstrap_diff, hedges_g, holm, mann_whitney_test, summarise, welch_test
+
+__all__ = ["compare", "Comparison", "parse_sweeps", "summarise", "welch_test", "mann_whitney_test", "holm",
+           "hedges_g", "bootstrap_diff"]

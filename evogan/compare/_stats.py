@@ -1,0 +1,149 @@
+"""The statistics of a comparison: tests, effect sizes with bootstrap intervals, Holm's correction.
+
+Every strategy is compared with the first one (the baseline), metric by metric, over seeds:
+
+- ``diff``: mean minus the baseline's mean, with a 95 % percentile-bootstrap interval
+  (``scipy.stats.bootstrap``, both groups resampled independently, a fixed seed);
+- ``hedges_g``: the standardised mean difference (pooled sample std), bias-corrected for small n;
+- two-sided p-values of Welch's t-test and the Mann–Whitney U test, and both corrected for
+  the number of comparisons with Holm's step-down method (over every strategy × tested metric).
+
+Wall time is reported but not tested unless asked (``time_tests``): on a shared machine
+its differences measure the load as much as the strategy. A metric that rests on few
+high-quality samples (reverse KL from a handful of points near the modes) carries a warning.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import statistics
+import warnings
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+__all__ = ["welch_test", "mann_whitney_test", "holm", "hedges_g", "bootstrap_diff", "summarise", "NOT_METRICS",
+           "LOWER_IS_BETTER", "MACHINE_DEPENDENT", "HQ_DEPENDENT"]
+
+#: final-metric keys that describe the run rather than measure it
+NOT_METRICS = {"n_modes", "n_samples", "fid_real_samples", "generation", "first_all_modes_generation",
+               "first_all_modes_wall_time", "sample_from", "stopped_by_time", "interrupted"}
+#: metrics where lower is better
+LOWER_IS_BETTER = {"reverse_kl", "fid", "kl", "wall_time", "gap_mass"}
+#: metrics that measure the machine as much as the strategy: reported, tested only on request
+MACHINE_DEPENDENT = {"wall_time"}
+#: metrics computed from the high-quality samples only (the mixture benchmarks)
+HQ_DEPENDENT = {"reverse_kl"}
+
+
+def welch_test(a: list[float], b: list[float]) -> float:
+    """Two-sided p-value of Welch's t-test (NaN where it is undefined)."""
+    if len(a) < 2 or len(b) < 2:
+        return math.nan
+    with warnings.catch_warnings():  # nearly identical values: scipy warns and the p-value is NaN or meaningless
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(scipy_stats.ttest_ind(a, b, equal_var=False).pvalue)
+
+
+def mann_whitney_test(a: list[float], b: list[float]) -> float:
+    """Two-sided p-value of the Mann–Whitney U test (exact for small samples without ties)."""
+    if not a or not b:
+        return math.nan
+    return float(scipy_stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment of a family of p-values (NaNs stay NaN and do not count in the family)."""
+    tested = sorted((p, i) for i, p in enumerate(p_values) if not math.isnan(p))
+    adjusted = [math.nan] * len(p_values)
+    running = 0.0
+    for rank, (p, i) in enumerate(tested):
+        running = max(running, min(1.0, (len(tested) - rank) * p))
+        adjusted[i] = running
+    return adjusted
+
+
+def hedges_g(a: list[float], b: list[float]) -> float:
+    """(mean a - mean b) / pooled sample std, times the small-sample correction 1 - 3 / (4 (n_a + n_b) - 9)."""
+    if len(a) < 2 or len(b) < 2:
+        return math.nan
+    pooled = math.sqrt(((len(a) - 1) * statistics.variance(a) + (len(b) - 1) * statistics.variance(b))
+                       / (len(a) + len(b) - 2))
+    if pooled == 0:
+        return math.nan
+    return (statistics.fmean(a) - statistics.fmean(b)) / pooled * (1 - 3 / (4 * (len(a) + len(b)) - 9))
+
+
+_RNG_KEY = "rng" if "rng" in inspect.signature(scipy_stats.bootstrap).parameters else "random_state"
+
+
+def bootstrap_diff(a: list[float], b: list[float], *, confidence: float = 0.95, resamples: int = 4000,
+                   seed: int = 0) -> tuple[float, float]:
+    """Percentile-bootstrap interval of mean(a) - mean(b), each group resampled on its own (NaNs below 2 values)."""
+    if len(a) < 2 or len(b) < 2:
+        return math.nan, math.nan
+    if len(set(a)) == 1 and len(set(b)) == 1:  # no spread to resample: the interval is the point
+        diff = a[0] - b[0]
+        return diff, diff
+    result = scipy_stats.bootstrap(
+        (np.asarray(a, float), np.asarray(b, float)),
+        lambda x, y, axis: x.mean(axis) - y.mean(axis), vectorized=True, paired=False,
+        confidence_level=confidence, n_resamples=resamples, method="percentile",
+        **{_RNG_KEY: np.random.default_rng(seed)})
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def _finite(values) -> list[float]:
+    """The values that are numbers (a metric may be undefined in a run: None, or NaN in older files)."""
+    return [float(v) for v in values if v is not None and not isinstance(v, bool) and math.isfinite(float(v))]
+
+
+def _hq_count(final: dict) -> int | None:
+    if final.get("high_quality") is None or not final.get("n_samples"):
+        return None
+    return round(final["high_quality"] / 100 * final["n_samples"])
+
+
+def summarise(finals: dict[str, list[dict]], *, time_tests: bool = False, min_hq_samples: int = 500) -> list[dict]:
+    """One row per strategy and metric, against the first strategy (see the module docstring).
+
+    ``finals``: strategy → its runs' final metrics in seed order. Row keys: strategy, metric, n, mean, std, se,
+    values (per seed, NaN where undefined), diff, diff_low, diff_high, hedges_g, welch_p, mannwhitney_p,
+    welch_p_holm, mannwhitney_p_holm, tested, min_hq_samples, warning.
+    """
+    names = list(finals)
+    baseline = names[0]
+    metrics = [k for k, v in finals[baseline][0].items() if k not in NOT_METRICS
+               and isinstance(v, (int, float, type(None))) and not isinstance(v, bool)]
+    metrics = [k for k in metrics if _finite(f.get(k) for runs in finals.values() for f in runs)]
+    rows = []
+    for name in names:
+        counts = [c for c in map(_hq_count, finals[name]) if c is not None]
+        for metric in metrics:
+            values = _finite(f.get(metric) for f in finals[name])
+            base = _finite(f.get(metric) for f in finals[baseline])
+            tested = name != baseline and (time_tests or metric not in MACHINE_DEPENDENT)
+            low, high = bootstrap_diff(values, base) if name != baseline else (math.nan, math.nan)
+            fewest = min(counts) if counts and metric in HQ_DEPENDENT else None
+            rows.append({
+                "strategy": name, "metric": metric, "n": len(values),
+                "mean": statistics.fmean(values) if values else math.nan,
+                "std": statistics.stdev(values) if len(values) > 1 else math.nan,
+                "se": statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else math.nan,
+                "values": [float(f[metric]) if _finite([f.get(metric)]) else math.nan for f in finals[name]],
+                "diff": statistics.fmean(values) - statistics.fmean(base) if values and base and name != baseline
+                else math.nan,
+                "diff_low": low, "diff_high": high,
+                "hedges_g": hedges_g(values, base) if name != baseline else math.nan,
+                "welch_p": welch_test(values, base) if tested else math.nan,
+                "mannwhitney_p": mann_whitney_test(values, base) if tested else math.nan,
+                "tested": tested,
+                "min_hq_samples": fewest,
+                "warning": (f"rests on as few as {fewest} high-quality samples in a run (< {min_hq_samples})"
+                            if fewest is not None and fewest < min_hq_samples else ""),
+            })
+    for test in ("welch_p", "mannwhitney_p"):
+        for row, adjusted in zip(rows, holm([r[test] for r in rows])):
+            row[f"{test}_holm"] = adjusted
+    return rows
