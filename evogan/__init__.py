@@ -32,6 +32,7 @@ _LAZY = {  # torch and friends load on first use: `evogan run` with a typo answe
     "MODELS": "evogan.models",
     "mixture_metrics": "evogan.metrics",
     "load_run": "evogan.results",
+    "export_generator": "evogan.export",
 }
 
 __all__ = ["Config", "ConfigError", "TrainingFailed", "load_config", "Individual", "Registry", "derive_seed", *_LAZY]

@@ -1,4 +1,4 @@
-"""Command line: ``evogan run``, ``evogan compare``, ``evogan config`` and ``evogan train-classifier``."""
+"""Command line: ``evogan run``, ``compare``, ``config``, ``export`` and ``train-classifier``."""
 
 from __future__ import annotations
 
@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("config", nargs="?", help="experiment TOML file (default: the built-in default)")
     show.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     show.add_argument("--reference", action="store_true", help="print every key with its default and range (Markdown)")
+    export = sub.add_parser("export", help="write a run's generator as a torch.export file that needs only torch")
+    export.add_argument("run_dir", metavar="RUN_DIR", help="a run directory (its newest sound checkpoint is used)")
+    export.add_argument("--out", required=True, metavar="FILE", help="file to write, e.g. generator.pt2")
+    export.add_argument("--member", type=int, default=0, help="population member (default 0: the best survivor)")
     train = sub.add_parser("train-classifier", help="train the digit classifier behind the MNIST metrics")
     train.add_argument("--out", default="digit_classifier.pt", metavar="FILE",
                        help="weights file to write (the shipped one is evogan/assets/digit_classifier.pt)")
@@ -103,6 +107,14 @@ def _config(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from .export import export_generator
+
+    out = export_generator(args.run_dir, args.out, member=args.member)
+    print(f"wrote {out}; load it with torch alone: torch.export.load({str(out)!r}).module()")
+    return 0
+
+
 def _train_classifier(args) -> int:
     import torch
 
@@ -123,7 +135,8 @@ def _train_classifier(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "compare": _compare, "config": _config, "train-classifier": _train_classifier}
+COMMANDS = {"run": _run, "compare": _compare, "config": _config, "export": _export,
+            "train-classifier": _train_classifier}
 
 
 def main(argv: list[str] | None = None) -> int:

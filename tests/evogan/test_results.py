@@ -3,6 +3,10 @@ exactly what the run's own sampling draws."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -10,8 +14,11 @@ import evogan
 from evogan import Config, ConfigError
 from evogan.checkpoint import checkpoint_files, read_checkpoint
 from evogan.experiment import Experiment
+from evogan.export import read_export_info
 from evogan.runner import run
 from evogan.sampling import generate
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def small(**extra) -> Config:
@@ -46,3 +53,35 @@ def test_the_exported_generator_is_a_plain_module_matching_the_runs_own_sampling
     assert module(z).shape == (50, 2) and not torch.equal(module(z), expected)  # member 0 is another generator
     with pytest.raises(ConfigError, match=r"member: 2 is out of range; allowed: \[0, 1\]"):
         evogan.load_run(run_dir).generator(member=2)
+
+
+def test_export_writes_a_file_that_samples_with_torch_alone(tmp_path):
+    run_dir = run(small(), tmp_path / "a")
+    out = evogan.export_generator(run_dir, tmp_path / "g" / "generator.pt2", member=1)
+    z = torch.randn(37, 2, generator=torch.Generator().manual_seed(5))
+    expected = evogan.load_run(run_dir).generator(member=1)(z)
+    torch.save(z, tmp_path / "z.pt")
+    # a fresh interpreter where importing evogan fails: the file needs torch only
+    script = ("import sys; sys.modules['evogan'] = None; import torch; "
+              f"g = torch.export.load({str(out)!r}).module(); z = torch.load({str(tmp_path / 'z.pt')!r}); "
+              f"torch.save(g(z), {str(tmp_path / 'x.pt')!r}); print(tuple(g(torch.randn(1, 2)).shape))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(1, 2)"
+    assert torch.equal(torch.load(tmp_path / "x.pt"), expected)
+    info = read_export_info(out)
+    assert info["latent_dim"] == 2 and info["latent_distribution"] == "normal" and info["member"] == 1
+    assert info["sample_shape"] == [2] and info["generation"] == 6
+
+
+def test_export_command_and_its_errors(tmp_path):
+    run_dir = run(small(generations=3), tmp_path / "a")
+    done = subprocess.run([sys.executable, "-m", "evogan", "export", str(run_dir), "--out", str(tmp_path / "g.pt2")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and "torch.export.load" in done.stdout and (tmp_path / "g.pt2").stat().st_size > 1000
+    for args, message in (([str(tmp_path)], "not a run directory"), ([str(run_dir), "--member", "5"], "member: 5"),
+                          ([str(run_dir), "--out", str(tmp_path)], "is a folder")):
+        out = [] if "--out" in args else ["--out", str(tmp_path / "h.pt2")]
+        done = subprocess.run([sys.executable, "-m", "evogan", "export", *args, *out], capture_output=True, text=True,
+                              cwd=ROOT)
+        assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
