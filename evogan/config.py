@@ -140,7 +140,7 @@ class LogConfig:
     snapshots: int = _opt(6, "sample panels in samples.png, spread over the run", lo=1)
     plots: bool = _opt(True, "write PNG plots into the run directory at the end")
     grid_size: int = _opt(64, "images per sample grid (image datasets)", lo=1)
-    tensorboard: bool = _opt(False, "also write TensorBoard event files (scalars, sample grids); needs the tensorboard package")
+    tensorboard: bool = _opt(False, "also write TensorBoard event files (scalars, sample images, hyperparameters); needs the tensorboard package")
     checkpoint_every: int = _opt(
         100, "write an exact checkpoint every N generations (also at the end and on Ctrl-C); 0: only those two", lo=0,
     )

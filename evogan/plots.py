@@ -22,22 +22,35 @@ def spread(items: list, count: int) -> list:
     return [items[i] for i in sorted(set(picks))]
 
 
+def scatter_samples(ax, points: np.ndarray, centres: np.ndarray | None, title: str = "") -> None:
+    """Generated 2-D samples (blue) over the mode centres (red x), on axes framing the centres."""
+    ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, color="tab:blue", rasterized=True)
+    if centres is not None:
+        span = np.abs(centres).max() * 1.5 + 0.5
+        ax.scatter(centres[:, 0], centres[:, 1], s=25, marker="x", color="tab:red")
+        ax.set_xlim(-span, span)
+        ax.set_ylim(-span, span)
+    ax.set_aspect("equal")
+    ax.set_title(title, fontsize=9)
+    ax.tick_params(labelsize=7)
+
+
+def sample_figure(points: np.ndarray, centres: np.ndarray | None, title: str):
+    """One scatter of ``points`` as a matplotlib figure (for TensorBoard); the caller closes it."""
+    fig, ax = plt.subplots(figsize=(3.6, 3.6))
+    scatter_samples(ax, points, centres, title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_samples(snapshots: dict[int, np.ndarray], centres: np.ndarray, path: Path, panels: int = 6) -> None:
     """Scatter of generated samples (blue) over the mode centres (red) at several generations."""
     gens = spread(sorted(snapshots), panels)
     cols = min(3, len(gens))
     rows = math.ceil(len(gens) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
-    span = np.abs(centres).max() * 1.5 + 0.5
     for ax, gen in zip(axes.flat, gens):
-        pts = snapshots[gen]
-        ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.4, color="tab:blue", rasterized=True)
-        ax.scatter(centres[:, 0], centres[:, 1], s=25, marker="x", color="tab:red")
-        ax.set_xlim(-span, span)
-        ax.set_ylim(-span, span)
-        ax.set_aspect("equal")
-        ax.set_title(f"generation {gen}", fontsize=9)
-        ax.tick_params(labelsize=7)
+        scatter_samples(ax, snapshots[gen], centres, f"generation {gen}")
     for ax in list(axes.flat)[len(gens):]:
         ax.axis("off")
     fig.tight_layout()

@@ -173,6 +173,10 @@ class _Figures:
                 self.tensorboard.image("samples", grid, gen)
         else:
             self.snapshots[gen] = samples.cpu().numpy()
+            if self.tensorboard and self.snapshots[gen].shape[1] == 2:
+                centres = getattr(self.experiment.data, "centres", None)
+                self.tensorboard.figure("samples", plots.sample_figure(
+                    self.snapshots[gen], None if centres is None else centres.cpu().numpy(), f"generation {gen}"), gen)
         if self.tensorboard:
             self.tensorboard.scalars("metrics", metrics, gen)
 
@@ -201,6 +205,8 @@ class _Figures:
                 plots.plot_partitions(niches.history, niches.pool.cpu().numpy(),
                                       [n.data.indices.cpu().numpy() for n in niches.niches], self.run_dir / "partitions.png")
         if self.tensorboard:
+            if history:
+                self.tensorboard.hparams(flat_config(config_to_dict(self.experiment.config)), history[-1])
             self.tensorboard.close()
 
     def _final_images(self) -> None:

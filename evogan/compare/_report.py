@@ -178,6 +178,8 @@ def _plot_operators(runs: dict[str, list[Path]], out: Path) -> Path:
 def _plot_samples(runs: dict[str, list[Path]], out: Path, centres: dict[str, np.ndarray | None]) -> Path:
     """Each strategy's final samples (seed 0): a scatter over the mode centres (red x) for 2-D data, the last
     sample grid for images."""
+    from ..plots import scatter_samples
+
     fig, axes = plt.subplots(1, len(runs), figsize=(3.4 * len(runs), 3.6), squeeze=False)
     for ax, (name, dirs) in zip(axes.flat, runs.items()):
         run_dir = dirs[0]
@@ -189,15 +191,7 @@ def _plot_samples(runs: dict[str, list[Path]], out: Path, centres: dict[str, np.
             with np.load(run_dir / "samples.npz") as snapshots:
                 last = max(snapshots.files, key=lambda k: int(k[3:]))
                 points = snapshots[last]
-            ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, rasterized=True, label="samples")
-            if centres.get(name) is not None:
-                modes = centres[name]
-                ax.scatter(modes[:, 0], modes[:, 1], s=30, marker="x", color="tab:red", label="mode centres")
-                span = np.abs(modes).max() * 1.5 + 0.5
-                ax.set_xlim(-span, span)
-                ax.set_ylim(-span, span)
-                ax.legend(fontsize=7, loc="upper right")
-            ax.set_aspect("equal")
+            scatter_samples(ax, points, centres.get(name))
         ax.set_title(name, fontsize=10)
     fig.tight_layout()
     fig.savefig(out / "samples.png", dpi=100)

@@ -23,12 +23,13 @@ import warnings
 import numpy as np
 from scipy import stats as scipy_stats
 
+from ..metrics import DESCRIPTIVE_KEYS
+
 __all__ = ["welch_test", "mann_whitney_test", "holm", "hedges_g", "bootstrap_diff", "summarise", "NOT_METRICS",
            "LOWER_IS_BETTER", "MACHINE_DEPENDENT", "HQ_DEPENDENT"]
 
 #: final-metric keys that describe the run rather than measure it
-NOT_METRICS = {"n_modes", "n_samples", "fid_real_samples", "generation", "first_all_modes_generation",
-               "first_all_modes_wall_time", "sample_from", "stopped_by_time", "interrupted"}
+NOT_METRICS = DESCRIPTIVE_KEYS
 #: metrics where lower is better
 LOWER_IS_BETTER = {"reverse_kl", "fid", "kl", "wall_time", "gap_mass"}
 #: metrics that measure the machine as much as the strategy: reported, tested only on request

@@ -3,7 +3,12 @@
 from .images import entropy_score, feature_statistics, frechet_distance, inception_score, label_metrics
 from .mixtures import mixture_metrics
 
+#: keys of a metrics row that describe the run or its sampling rather than measure the generator
+DESCRIPTIVE_KEYS = frozenset({"n_modes", "n_samples", "fid_real_samples", "generation", "first_all_modes_generation",
+                              "first_all_modes_wall_time", "sample_from", "stopped_by_time", "interrupted"})
+
 __all__ = [
+    "DESCRIPTIVE_KEYS",
     "mixture_metrics",
     "frechet_distance",
     "feature_statistics",
