@@ -1,6 +1,6 @@
 """A comparison of 3 strategies × 5 seeds on the ring: total wall time, one run after another vs Ray tasks.
 
-Both comparisons run the same 15 runs (``runs/ring_gan``, ``ring_egan``,
+Both comparisons run the same 15 runs (presets ``ring_gan``, ``ring_egan``,
 ``ring_egan_crossover``) into fresh folders; the Ray one uses a private local
 Ray with one CPU per task (all CPUs of this machine). Prints both totals and
 the speed-up, and checks that both give the same metrics.
@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from evogan.compare import compare
+from evogan.config import PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +29,7 @@ def main():
     parser.add_argument("--seeds", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    configs = [ROOT / "runs" / f"ring_{name}.toml" for name in ("gan", "egan", "egan_crossover")]
+    configs = [PRESETS / f"ring_{name}.toml" for name in ("gan", "egan", "egan_crossover")]
     overrides = [f"generations={args.generations}", f"metrics.every={args.generations}", "log.plots=false"]
     seconds, tables = {}, {}
     with tempfile.TemporaryDirectory() as folder:

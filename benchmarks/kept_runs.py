@@ -22,6 +22,8 @@ from pathlib import Path
 from evogan.runner import finished as finished_run  # metrics.json written at the end, not at a Ctrl-C
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the experiment files shipped with evogan (what `evogan run NAME` finds)
+PRESETS = ROOT / "evogan" / "presets"
 RESULTS = ROOT / "benchmarks" / "results"
 KEPT = ("config.toml", "metrics.json", "metrics.jsonl")
 

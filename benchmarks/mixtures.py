@@ -1,6 +1,6 @@
 """Single-loss GAN vs E-GAN vs E-GAN + crossover on the ring and the grid, several seeds.
 
-Runs the experiment files of ``runs/`` (``--set`` overrides apply to all) and
+Runs the ring/grid presets (evogan/presets/) (``--set`` overrides apply to all) and
 prints, per dataset and strategy, mean and std over seeds of: modes covered,
 % high-quality samples, reverse KL (2,500 samples), and the wall time at which
 all modes were first covered (evaluated every ``metrics.every`` generations).
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from evogan.config import load_config
+from evogan.config import PRESETS, load_config
 from evogan.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +49,7 @@ def main():
         for strategy in STRATEGIES:
             results = []
             for seed in range(args.seeds):
-                config = load_config(ROOT / "runs" / f"{dataset}_{strategy}.toml",
+                config = load_config(PRESETS / f"{dataset}_{strategy}.toml",
                                      [f"seed={seed}", "log.progress=false", "log.plots=false", *args.overrides])
                 out = Path(args.out) / f"{dataset}_{strategy}_seed{seed}"
                 if not (out / "metrics.json").exists():

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import kept_runs
-from kept_runs import ROOT, finished, keep, mean_se, values
+from kept_runs import PRESETS, ROOT, finished, keep, mean_se, values
 
 EGAN = ["minimax", "heuristic", "least_squares"]
 
@@ -66,7 +66,7 @@ PAPER = {
 
 def execute(dataset: str, strategy: str, seed: int, args) -> str:
     """One run in its own process (one torch thread); resumed from its checkpoint when a previous one stopped."""
-    config = [str(ROOT / "runs" / f"{dataset}_pacgan.toml")] if args.full else []
+    config = [str(PRESETS / f"{dataset}_pacgan.toml")] if args.full else []
     protocol = FULL if args.full else CPU
     overrides = [f"dataset='{dataset}'", f"seed={seed}", *protocol, *STRATEGIES[strategy][1], "log.plots=false",
                  *args.overrides]

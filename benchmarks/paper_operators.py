@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from evogan.config import load_config
+from evogan.config import PRESETS, load_config
 from evogan.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +80,7 @@ def run_all(dataset: str, seeds: int, seconds: float, out: Path) -> dict:
     for name, overrides in strategies.items():
         results[name] = []
         for seed in range(seeds):
-            config = load_config(ROOT / "runs" / file, [
+            config = load_config(PRESETS / file, [
                 f"seed={seed}", f"max_seconds={seconds}", "generations=1000000", "metrics.every=1000000",
                 "log.progress=false", "log.plots=false", *common, *overrides,
             ])

@@ -1,4 +1,4 @@
-"""Milliseconds per generation on PacGAN's 2-D networks (runs/ring_pacgan.toml), and what 400,000 would take.
+"""Milliseconds per generation on PacGAN's 2-D networks (the ring_pacgan preset), and what 400,000 would take.
 
 E-GAN (3 loss mutations) with mu = 1 and mu = 4 and the single-loss GAN, in
 process and vectorised, on 1 and 2 torch threads; blocks of generations
@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from evogan import Experiment
-from evogan.config import load_config
+from evogan.config import PRESETS, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def main():
             settings.append((f"E-GAN mu={mu}", mu, backend, [f"population_size={mu}", "p_cross=0.0"]))
     experiments = []
     for label, mu, backend, sets in settings:
-        config = load_config(ROOT / "runs" / "ring_pacgan_egan.toml",
+        config = load_config(PRESETS / "ring_pacgan_egan.toml",
                              [*sets, f"parallel.backend='{backend}'", "log.progress=false"])
         ex = Experiment(config)
         ex.run(2)  # warm-up: first calls allocate

@@ -1,6 +1,6 @@
 """Stacked MNIST (PacGAN's Table 3 protocol) on CPU under one wall-clock budget per run, several seeds.
 
-Each strategy (a runs/stacked_mnist_*.toml file plus overrides) trains for
+Each strategy (a stacked_mnist_* preset plus overrides) trains for
 ``--minutes`` of wall time (``max_seconds``; the metrics are computed at the
 start and at the stop, outside the budget), then reports the generations it
 made, modes covered out of 1,000 and KL(generated || uniform) over 26,000
@@ -23,9 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import kept_runs
-from kept_runs import ROOT, finished, mean_se, values
+from kept_runs import PRESETS, ROOT, finished, mean_se, values
 
-#: strategy → (label, run file in runs/, overrides)
+#: strategy → (label, preset in evogan/presets/, overrides)
 STRATEGIES = {
     "gan": ("DCGAN (single loss)", "stacked_mnist_gan", []),
     "pacgan2": ("PacDCGAN2 (evogan's packing)", "stacked_mnist_gan", ["pack=2"]),
@@ -45,7 +45,7 @@ def execute(strategy: str, seed: int, args) -> str:
     _, run_file, overrides = STRATEGIES[strategy]
     budget = [f"max_seconds={args.minutes * 60}", "generations=1000000", "metrics.every=1000000000",
               "log.checkpoint_every=0", "log.plots=false", f"seed={seed}"]
-    arguments = [str(ROOT / "runs" / f"{run_file}.toml"), *kept_runs.sets(budget + overrides + args.overrides)]
+    arguments = [str(PRESETS / f"{run_file}.toml"), *kept_runs.sets(budget + overrides + args.overrides)]
     return kept_runs.execute(Path(args.out), "stacked_mnist", strategy, seed, arguments, resumable=False)
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import ConfigError, config_reference, config_to_toml, load_config, parse_sweeps
+from .config import PRESETS, ConfigError, config_reference, config_to_toml, load_config, parse_sweeps, presets
 from . import __version__
 from .errors import TrainingFailed
 from .plugins import resolve_plugin_paths
@@ -20,7 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"evogan {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one experiment (default: the built-in default, the best ring strategy measured)")
-    run.add_argument("config", nargs="?", help="experiment TOML file (default: the built-in default)")
+    run.add_argument("config", nargs="?", help="experiment TOML file or preset name, e.g. grid_egan_pack2 "
+                     "(default: the built-in default; `evogan config --presets` lists them)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a config key; VALUE is read as TOML, else as a plain string (repeatable)")
     run.add_argument("--out", metavar="DIR", help="run directory (default: runs/<name>/<timestamp>/)")
@@ -31,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", metavar="RUN_DIR",
                      help="continue the run in RUN_DIR from its newest readable checkpoint (its own config)")
     comp = sub.add_parser("compare", help="run strategies x seeds; write a summary with significance tests, plots, report.html")
-    comp.add_argument("configs", nargs="+", metavar="CONFIG", help="one experiment TOML file per strategy")
+    comp.add_argument("configs", nargs="+", metavar="CONFIG", help="one experiment TOML file or preset name per strategy")
     comp.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per strategy (default 3)")
     comp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                       help="override a key in every strategy (repeatable)")
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("config", nargs="?", help="experiment TOML file (default: the built-in default)")
     show.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     show.add_argument("--reference", action="store_true", help="print every key with its default and range (Markdown)")
+    show.add_argument("--presets", action="store_true", help="list the experiment files shipped with evogan, by name")
     export = sub.add_parser("export", help="write a run's generator as a torch.export file that needs only torch")
     export.add_argument("run_dir", metavar="RUN_DIR", help="a run directory (its newest sound checkpoint is used)")
     export.add_argument("--out", required=True, metavar="FILE", help="file to write, e.g. generator.pt2")
@@ -103,6 +105,12 @@ def _compare(args) -> int:
 
 
 def _config(args) -> int:
+    if args.presets:
+        described = presets()
+        width = max(map(len, described))
+        print("\n".join(f"{name:<{width}}  {about}" for name, about in described.items()))
+        print(f"\nrun one with `evogan run NAME`; its resolved config: `evogan config NAME`; the files are in {PRESETS}")
+        return 0
     print(config_reference() if args.reference else config_to_toml(load_config(args.config, args.overrides)))
     return 0
 

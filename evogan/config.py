@@ -29,6 +29,9 @@ import tomli_w
 
 __all__ = [
     "parse_sweeps",
+    "PRESETS",
+    "presets",
+    "resolve_config_path",
     "Config",
     "ConfigError",
     "DataConfig",
@@ -251,7 +254,7 @@ class Config:
     lr_d: float = _opt(2e-4, "discriminator Adam learning rate", lo=0.0, lo_open=True)
     beta1: float = _opt(0.5, "Adam beta1 (both networks)", lo=0.0, hi=1.0, hi_open=True)
     beta2: float = _opt(0.99, "Adam beta2 (both networks)", lo=0.0, hi=1.0, hi_open=True)
-    latent_dim: int = _opt(2, "size of the generator's noise vector z (the image runs in runs/ use 100)", lo=1, hi=65536)
+    latent_dim: int = _opt(2, "size of the generator's noise vector z (the image presets use 100)", lo=1, hi=65536)
     latent_distribution: str = _opt("normal", "prior of z", choices=("normal", "uniform"))
     latent_mean_rescaling: bool = _opt(False, "mean rescaling (MR): add one mu ~ U(-1, 1) to every entry of each drawn z")
     latent_common_features: int = _opt(
@@ -489,8 +492,33 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
     return data
 
 
+#: the experiment files shipped with the package (``evogan config --presets``), run by name: ``evogan run ring_gan``
+PRESETS = Path(__file__).parent / "presets"
 #: the experiment ``evogan run`` runs without a file: the best ring strategy measured (benchmarks/mode_collapse.py)
-DEFAULT_EXPERIMENT = Path(__file__).parent / "presets" / "default.toml"
+DEFAULT_EXPERIMENT = PRESETS / "default.toml"
+
+
+def presets() -> dict[str, str]:
+    """Preset name → the first line of its description (the file's leading comment)."""
+    described = {}
+    for path in sorted(PRESETS.glob("*.toml")):
+        first = next((line for line in path.read_text().splitlines() if line.startswith("#")), "#")
+        described[path.stem] = first.lstrip("# ").strip()
+    return described
+
+
+def resolve_config_path(path: str | Path) -> Path:
+    """An existing file as given, else the preset of that name (``ring_gan``, ``ring_gan.toml``, or a clone's
+    older ``runs/ring_gan.toml``)."""
+    path = Path(path)
+    if path.is_file():
+        return path
+    preset = PRESETS / f"{path.stem}.toml"
+    if path.parent in (Path("."), Path("runs")) and path.suffix in ("", ".toml") and preset.is_file():
+        return preset
+    close = difflib.get_close_matches(path.stem, list(presets()), n=1, cutoff=0.75)
+    hint = f"did you mean the preset {close[0]!r}?" if close else "`evogan config --presets` lists the built-in presets"
+    raise ConfigError(f"config file not found: {path}; {hint}")
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Config:
@@ -501,9 +529,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Co
     data: dict = {}
     path = DEFAULT_EXPERIMENT if path is None else path
     if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"config file not found: {path}")
+        path = resolve_config_path(path)
         try:
             data = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as err:

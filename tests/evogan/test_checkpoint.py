@@ -297,7 +297,7 @@ def test_resume_errors_are_one_clear_line(tmp_path):
     (tmp_path / "config.toml").write_text("generations = 3\n")
     with pytest.raises(ConfigError, match="no checkpoint in"):
         resume(tmp_path)
-    done = subprocess.run(evogan("run", "runs/ring_egan.toml", "--resume", str(tmp_path)), capture_output=True,
+    done = subprocess.run(evogan("run", "ring_egan", "--resume", str(tmp_path)), capture_output=True,
                           text=True, cwd=ROOT)
     assert done.returncode == 2 and "drop CONFIG, --import and --out" in done.stderr
 

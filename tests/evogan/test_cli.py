@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evogan.cli import main
-from evogan.config import ConfigError, load_config
+from evogan.config import PRESETS, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--set", "generations=4", "--set", "population_size=2", "--set", "metrics.every=2",
@@ -87,7 +87,7 @@ def test_default_run_directory_goes_under_runs_name(tmp_path, monkeypatch):
     assert (stamp / "metrics.json").is_file()
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "runs").glob("*.toml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(PRESETS.glob("*.toml")), ids=lambda p: p.name)
 def test_every_experiment_file_is_valid(path):
     from evogan import DATASETS, Experiment
 
@@ -149,3 +149,20 @@ def test_a_config_typo_answers_before_torch_is_imported_and_suggests_the_key():
     assert "unknown config key 'populaton_size'; did you mean 'population_size'?" in done.stderr
     version = subprocess.run([sys.executable, "-m", "evogan", "--version"], capture_output=True, text=True, cwd=ROOT)
     assert version.returncode == 0 and version.stdout.startswith("evogan ")
+
+
+def test_presets_run_by_name_from_anywhere_and_unknown_names_get_a_suggestion(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # not a clone: the presets come with the package
+    by_name = load_config("grid_egan_pack2")
+    assert by_name == load_config(PRESETS / "grid_egan_pack2.toml") and by_name.pack == 2
+    assert load_config("grid_egan_pack2.toml") == by_name == load_config("runs/grid_egan_pack2.toml")
+    with pytest.raises(ConfigError, match="config file not found: grid_egan_pak2; did you mean the preset 'grid_egan_pack2'"):
+        load_config("grid_egan_pak2")
+    with pytest.raises(ConfigError, match="evogan config --presets"):
+        load_config("nothing_like_it")
+    with pytest.raises(ConfigError, match="config file not found: elsewhere/ring_gan.toml;"):
+        load_config("elsewhere/ring_gan.toml")  # a path elsewhere is a path, never silently a preset
+    assert main(["config", "--presets"]) == 0
+    listed = capsys.readouterr().out
+    assert all(f"\n{path.stem} " in "\n" + listed for path in PRESETS.glob("*.toml"))
+    assert "Single-loss GAN baseline on the ring" in listed

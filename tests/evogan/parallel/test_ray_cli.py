@@ -57,7 +57,7 @@ def start(args, out: Path, mark: str) -> subprocess.Popen:
 
 def test_a_ray_run_finishes_and_shuts_its_ray_down(tmp_path):
     mark = uuid.uuid4().hex
-    proc = start(["runs/ring_egan_crossover_ray.toml", "--set", "generations=3", *SMALL], tmp_path / "r", mark)
+    proc = start(["ring_egan_crossover_ray", "--set", "generations=3", *SMALL], tmp_path / "r", mark)
     out, err = proc.communicate(timeout=200)
     assert proc.returncode == 0, err
     assert "run directory" in out and (tmp_path / "r" / "metrics.json").is_file()
@@ -66,7 +66,7 @@ def test_a_ray_run_finishes_and_shuts_its_ray_down(tmp_path):
 
 def test_ctrl_c_stops_a_ray_run_cleanly(tmp_path):
     mark = uuid.uuid4().hex
-    proc = start(["runs/ring_egan_crossover_ray.toml", "--set", "generations=100000", *SMALL], tmp_path / "r", mark)
+    proc = start(["ring_egan_crossover_ray", "--set", "generations=100000", *SMALL], tmp_path / "r", mark)
     logbook = tmp_path / "r" / "logbook.csv"
     deadline = time.time() + 150
     while time.time() < deadline and proc.poll() is None:
