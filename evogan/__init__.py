@@ -40,5 +40,7 @@ __all__ = ["Config", "ConfigError", "TrainingFailed", "load_config", "Individual
 
 def __getattr__(name):
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value  # resolved once (PEP 562); documentation tools then find it like any attribute
+        return value
     raise AttributeError(f"module 'evogan' has no attribute {name!r}")
