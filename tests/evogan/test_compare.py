@@ -224,3 +224,14 @@ def test_sweep_errors_are_one_line_before_any_run(tmp_path):
                            "p_cros=0,0.5", "--out", str(tmp_path / "y")], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2 and "p_cros" in done.stderr and "did you mean 'p_cross'" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "y").exists()
+
+
+def test_a_two_by_two_sweep_resolves_four_strategies_with_the_right_configs(tmp_path):
+    from evogan.compare._run import _resolve
+
+    strategies = _resolve(_strategies(tmp_path)[:1], ["generations=7"], ["p_cross=0,0.5", "lr_g=1e-3,2e-4"])
+    assert list(strategies) == ["egan__p_cross=0__lr_g=1e-3", "egan__p_cross=0__lr_g=2e-4",
+                                "egan__p_cross=0.5__lr_g=1e-3", "egan__p_cross=0.5__lr_g=2e-4"]
+    assert [(c.p_cross, c.lr_g, c.generations) for c in strategies.values()] == [
+        (0.0, 1e-3, 7), (0.0, 2e-4, 7), (0.5, 1e-3, 7), (0.5, 2e-4, 7)]
+    assert all(c.name == name for name, c in strategies.items())
