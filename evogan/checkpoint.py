@@ -117,8 +117,8 @@ def experiment_state(ex) -> dict:
     if ex.niches is not None:
         niches = ex.niches
         state["niches"] = {
-            "main_indices": niches.niches[0].data.indices,
-            "others": [_niche_state(n) for n in niches.niches[1:]],
+            "main_indices": niches.demes[0].data.indices,
+            "others": [_niche_state(n) for n in niches.demes[1:]],
             "detector": {"average": niches.detector.average, "seen": niches.detector.seen},
             "history": niches.history, "splits": niches.splits,
         }
@@ -139,15 +139,15 @@ def restore_experiment(ex, state: dict) -> None:
     if saved is None:
         return
     niches = ex.niches
-    niches.niches[0].data.indices = saved["main_indices"]
-    del niches.niches[1:]
+    niches.demes[0].data.indices = saved["main_indices"]
+    del niches.demes[1:]
     for niche_state in saved["others"]:
-        niche = niches._spawn(niches.niches[0], niche_state["indices"])
+        niche = niches._spawn(niches.demes[0], niche_state["indices"])
         niche.population[:] = [_individual(s) for s in niche_state["population"]]
         niche.adversary.load_state_dict(niche_state["adversary"])
         _fill_logbook(niche.logbook, niche_state["logbook"])
         _fill_halloffame(niche.halloffame, niche_state["halloffame"])
-        niches.niches.append(niche)
+        niches.demes.append(niche)
     niches.detector.average.copy_(saved["detector"]["average"])
     niches.detector.seen.copy_(saved["detector"]["seen"])
     niches.history[:] = saved["history"]
