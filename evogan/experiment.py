@@ -16,6 +16,7 @@ from .deme import Deme, sample_demes
 from .individual import Individual
 from .memory import check_memory
 from .models import build_models
+from .islands import attach_islands
 from .niches import attach_niches
 from .parallel import BACKENDS, BreedingKit
 from .plugins import load_plugins
@@ -61,21 +62,16 @@ class Experiment:
         self.device = resolve_device(config.device)
         self.data = DATASETS.get(config.dataset, "dataset")(config, self.device)
         check_memory(config, self.data, self.device)  # before the first allocation that could not fit
-        family = ADVERSARIES.get(config.adversary, "adversary")
-        generator, discriminator = _seeded_models(config, self.data, "discriminator")
-        if hasattr(family, "build_network"):  # a family with its own kind of D (BEGAN's autoencoders)
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(derive_seed(config.seed, "init", "discriminator", config.adversary))
-                discriminator = family.build_network(config, self.data)
-        self.generator = generator.to(self.device)
+        self.generator = _seeded_models(config, self.data, "discriminator")[0].to(self.device)
         make_backend = BACKENDS.get(config.parallel.backend, "parallel.backend")
         self.sample_latent = operators.latent_sampler(config)
-        population = [self._initial_individual(i) for i in range(config.population_size)]
-        self.demes = [Deme(population, family(discriminator, config, self.device), None, self.data)]
+        population = [self.new_individual(i) for i in range(config.population_size)]
+        self.demes = [Deme(population, self.new_adversary(config), None, self.data)]
         self.hooks = []  # fn(generation) -> dict of logbook fields, after every deme's generation
         self.mixture_weights = lambda: [1.0] * len(self.demes)  # how samples mix the demes
         self.niches = attach_niches(self)  # DynGAN (dyngan.enabled), else None
         self.demes[0].toolbox = self.make_toolbox(self.adversary, self.demes[0].data)
+        self.islands = attach_islands(self)  # islands.count > 1, else None
         self.mutation_args = mutation_arguments(
             config, generator=self.generator, adversary=self.adversary, sample_latent=self.sample_latent
         )
@@ -85,10 +81,21 @@ class Experiment:
         self.backend = make_backend(config)
         self.toolbox.register("map", self.backend.map)
 
-    def make_toolbox(self, adversary, data):
-        """The strategy of a deme with this adversary and data (``build_strategy`` on the experiment's networks)."""
-        return build_strategy(self.config, generator=self.generator, adversary=adversary, data=data,
+    def make_toolbox(self, adversary, data, config: Config | None = None):
+        """The strategy of a deme with this adversary and data (``build_strategy`` on the experiment's networks;
+        ``config``: the deme's own, e.g. an island's seed)."""
+        return build_strategy(config or self.config, generator=self.generator, adversary=adversary, data=data,
                               sample_latent=self.sample_latent)
+
+    def new_adversary(self, config: Config):
+        """A discriminator family instance with D initialised from ``config.seed``."""
+        family = ADVERSARIES.get(config.adversary, "adversary")
+        discriminator = _seeded_models(config, self.data, "discriminator")[1]
+        if hasattr(family, "build_network"):  # a family with its own kind of D (BEGAN's autoencoders)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(derive_seed(config.seed, "init", "discriminator", config.adversary))
+                discriminator = family.build_network(config, self.data)
+        return family(discriminator, config, self.device)
 
     # deme 0's parts, under the names a single-population run has always used
     population = property(lambda self: self.demes[0].population)
@@ -97,8 +104,9 @@ class Experiment:
     logbook = property(lambda self: self.demes[0].logbook)
     halloffame = property(lambda self: self.demes[0].halloffame)
 
-    def _initial_individual(self, index: int) -> Individual:
-        generator, _ = _seeded_models(self.config, self.data, "generator", index)
+    def new_individual(self, index: int, config: Config | None = None) -> Individual:
+        """Population member ``index`` at generation 0, initialised from ``config.seed`` (default: the run's)."""
+        generator, _ = _seeded_models(config or self.config, self.data, "generator", index)
         weights = {k: v.detach().to(self.device) for k, v in generator.state_dict().items()}
         trainable = {name: weights[name] for name, _ in generator.named_parameters()}
         lineage = {"id": f"g0.i{index}", "generation": 0, "operator": "init", "parents": []}
@@ -115,7 +123,7 @@ class Experiment:
         for gen in range(self.generation + 1, last + 1):
             for deme in list(self.demes):
                 deme.evolve(gen, self.stats)
-            for hook in self.hooks:  # DynGAN's detection and splits
+            for hook in self.hooks:  # DynGAN's detection and splits, the islands' migration
                 self.logbook[-1].update(hook(gen))
             self.generation = gen
             if callback is not None and callback(gen, self.population, self.logbook):
