@@ -97,12 +97,14 @@ def _fill_halloffame(halloffame, states: list) -> None:
         halloffame.insert(_individual(state))
 
 
-def _deme_state(deme) -> dict:
+def deme_state(deme) -> dict:
+    """A deme's population, adversary, logbook and hall of fame as plain data."""
     return {"population": [_individual_state(i) for i in deme.population], "adversary": deme.adversary.state_dict(),
             "logbook": _logbook_state(deme.logbook), "halloffame": [_individual_state(i) for i in deme.halloffame]}
 
 
-def _load_deme(deme, state: dict) -> None:
+def load_deme_state(deme, state: dict) -> None:
+    """The inverse of ``deme_state``, into an existing deme."""
     deme.population[:] = [_individual(s) for s in state["population"]]
     deme.adversary.load_state_dict(state["adversary"])
     _fill_logbook(deme.logbook, state["logbook"])
@@ -110,7 +112,7 @@ def _load_deme(deme, state: dict) -> None:
 
 
 def _niche_state(niche) -> dict:
-    return {**_deme_state(niche), "indices": niche.data.indices}
+    return {**deme_state(niche), "indices": niche.data.indices}
 
 
 def experiment_state(ex) -> dict:
@@ -133,7 +135,7 @@ def experiment_state(ex) -> dict:
             "history": niches.history, "splits": niches.splits,
         }
     if ex.islands is not None:  # islands 1..K-1 (island 0 is the state above) and the mixture
-        state["islands"] = {"demes": [_deme_state(d) for d in ex.demes[1:]], "weights": ex.islands.weights.tolist(),
+        state["islands"] = {"demes": [d.state() for d in ex.demes[1:]], "weights": ex.islands.weights.tolist(),
                             "score": ex.islands.score}
     return plain(state)
 
@@ -149,8 +151,8 @@ def restore_experiment(ex, state: dict) -> None:
     _fill_halloffame(ex.halloffame, state["halloffame"])
     _fill_logbook(ex.logbook, state["logbook"])
     if state.get("islands") is not None:
-        for deme, deme_state in zip(ex.demes[1:], state["islands"]["demes"], strict=True):
-            _load_deme(deme, deme_state)
+        for deme, saved_deme in zip(ex.demes[1:], state["islands"]["demes"], strict=True):
+            deme.load_state(saved_deme)
         ex.islands.weights = np.asarray(state["islands"]["weights"], float)
         ex.islands.score = state["islands"]["score"]
     saved = state["niches"]
@@ -161,7 +163,7 @@ def restore_experiment(ex, state: dict) -> None:
     del niches.demes[1:]
     for niche_state in saved["others"]:
         niche = niches._spawn(niches.demes[0], niche_state["indices"])
-        _load_deme(niche, niche_state)
+        load_deme_state(niche, niche_state)
         niches.demes.append(niche)
     niches.detector.average.copy_(saved["detector"]["average"])
     niches.detector.seen.copy_(saved["detector"]["seen"])

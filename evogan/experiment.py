@@ -12,7 +12,7 @@ from .algorithms import make_statistics
 from .allocator import tune_malloc
 from .config import Config, ConfigError
 from .data import DATASETS
-from .deme import Deme, sample_demes
+from .deme import Deme, evolve_demes, sample_demes
 from .individual import Individual
 from .memory import check_memory
 from .models import build_models
@@ -71,12 +71,13 @@ class Experiment:
         self.mixture_weights = lambda: [1.0] * len(self.demes)  # how samples mix the demes
         self.niches = attach_niches(self)  # DynGAN (dyngan.enabled), else None
         self.demes[0].toolbox = self.make_toolbox(self.adversary, self.demes[0].data)
-        self.islands = attach_islands(self)  # islands.count > 1, else None
         self.mutation_args = mutation_arguments(
             config, generator=self.generator, adversary=self.adversary, sample_latent=self.sample_latent
         )
         self.stats = make_statistics()
         self.generation = 0
+        self.closers = []  # what close() ends besides the backend (island actors)
+        self.islands = attach_islands(self)  # islands.count > 1, else None
         # last: a backend may start Ray, which nothing above should be able to leave running by failing
         self.backend = make_backend(config)
         self.toolbox.register("map", self.backend.map)
@@ -121,8 +122,7 @@ class Experiment:
         kit = BreedingKit.from_toolbox(self.toolbox, generator=self.generator, adversary=self.adversary)
         self.backend.start(kit, engine_breed=self.toolbox.breed)
         for gen in range(self.generation + 1, last + 1):
-            for deme in list(self.demes):
-                deme.evolve(gen, self.stats)
+            evolve_demes(list(self.demes), gen, self.stats)
             for hook in self.hooks:  # DynGAN's detection and splits, the islands' migration
                 self.logbook[-1].update(hook(gen))
             self.generation = gen
@@ -161,3 +161,5 @@ class Experiment:
 
     def close(self):
         self.backend.close()
+        for close in self.closers:
+            close()

@@ -25,7 +25,7 @@ import dataclasses
 import numpy as np
 import torch
 
-from .deme import Deme, sample_demes
+from .deme import Deme, ranked, sample_demes
 from .seeding import derive_seed, numpy_generator, torch_generator
 from .topology import topology
 
@@ -37,19 +37,12 @@ def island_config(config, k: int):
     return config if k == 0 else dataclasses.replace(config, seed=derive_seed(config.seed, "island", k))
 
 
-def ranked(population: list) -> list:
-    """The members best first by fitness (members without a valid fitness last), ties in population order."""
-    def key(item):
-        index, ind = item
-        return (0, -ind.fitness.values[0], index) if ind.fitness.valid else (1, 0.0, index)
-
-    return [ind for _, ind in sorted(enumerate(population), key=key)]
-
-
-def migrate(demes: list[Deme], senders: list[list[int]], migrants: int, generation: int) -> int:
+def migrate(demes: list, senders: list[list[int]], migrants: int, generation: int) -> int:
     """Every island sends copies of its ``migrants`` best to the islands that list it in ``senders``; they replace
     the receiver's worst. All emigrants are chosen before anyone is replaced. Returns how many moved."""
-    emigrants = [[copy.deepcopy(ind) for ind in ranked(deme.population)[:migrants]] for deme in demes]
+    if not migrants:
+        return 0
+    emigrants = [deme.emigrants(migrants) for deme in demes]
     moved = 0
     for j, deme in enumerate(demes):
         incoming = []
@@ -59,7 +52,7 @@ def migrate(demes: list[Deme], senders: list[list[int]], migrants: int, generati
                 arrival.lineage = {**ind.lineage, "migrant_from": i, "migrated_at": generation}
                 incoming.append(arrival)
         if incoming:
-            deme.population[:] = ranked(deme.population)[:len(deme.population) - len(incoming)] + incoming
+            deme.receive(incoming)
             moved += len(incoming)
     return moved
 
@@ -121,12 +114,19 @@ def attach_islands(experiment) -> Islands | None:
     settings = experiment.config.islands
     if settings.count == 1:
         return None
-    for k in range(1, settings.count):
-        config = island_config(experiment.config, k)
-        adversary = experiment.new_adversary(config)
-        population = [experiment.new_individual(i, config) for i in range(config.population_size)]
-        experiment.demes.append(Deme(population, adversary, experiment.make_toolbox(adversary, experiment.data, config),
-                                     experiment.data))
+    if settings.backend == "ray":  # one actor per island 1..K-1, built there exactly as below
+        from .parallel.ray_islands import RayIslands
+
+        actors = RayIslands(experiment.config, experiment.device)
+        experiment.demes.extend(actors.demes)
+        experiment.closers.append(actors.close)
+    else:
+        for k in range(1, settings.count):
+            config = island_config(experiment.config, k)
+            adversary = experiment.new_adversary(config)
+            population = [experiment.new_individual(i, config) for i in range(config.population_size)]
+            experiment.demes.append(Deme(population, adversary,
+                                         experiment.make_toolbox(adversary, experiment.data, config), experiment.data))
     islands = Islands(experiment)
     experiment.hooks.append(islands.step)
     experiment.mixture_weights = islands.mixture
