@@ -26,8 +26,8 @@ from deap import tools
 
 from .seeding import derive_seed, numpy_generator
 
-__all__ = ["Recipe", "mutation_names", "vary", "breed", "ea_gan", "make_statistics", "TrainingDiverged",
-           "INVALID_STREAK"]
+__all__ = ["Recipe", "mutation_names", "vary", "breed", "ea_generation", "ea_gan", "make_statistics",
+           "TrainingDiverged", "INVALID_STREAK"]
 
 #: generations in a row in which every child is invalid before the run is declared diverged
 INVALID_STREAK = 3
@@ -119,47 +119,42 @@ def _compile(stats, valid) -> dict:
     return {name: dict.fromkeys(chapter.functions, math.nan) for name, chapter in stats.items()}
 
 
-def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=None, start_gen=1, callback=None):
-    """Evolve ``population`` in place for generations ``start_gen..ngen``; returns (population, logbook).
+def ea_generation(population, toolbox, gen, *, stats=None, halloffame=None, logbook=None, invalid_streak=0) -> int:
+    """Generation ``gen`` of ``population`` (in place), recorded in ``logbook``; returns the number of generations in
+    a row, this one included, in which every child was invalid (``invalid_streak`` before it).
 
-    ``callback(gen, population, logbook)`` runs after each generation
-    (metrics, files, progress); when it returns a true value the loop stops. If fewer children than parents are valid, the
-    valid ones survive and the first parents fill the remaining places; the
-    logbook's ``kept_parents`` says how many.
+    If fewer children than parents are valid, the valid ones survive and the first parents fill the remaining
+    places; the logbook's ``kept_parents`` says how many.
     """
-    if logbook is None:
-        logbook = tools.Logbook()
     mu = len(population)
-    invalid_streak = 0
-    for gen in range(start_gen, ngen + 1):
-        started = time.perf_counter()
-        d_loss = toolbox.train_discriminator(population, generation=gen)
-        judge = toolbox.judge(generation=gen)
-        recipes = toolbox.vary(population, gen)
-        offspring = list(toolbox.map(partial(toolbox.breed, judge=judge), recipes))
-        valid = [child for child in offspring if child.fitness.valid]
-        survivors = toolbox.select(valid, min(mu, len(valid))) if valid else []
-        if len({id(s) for s in survivors}) < len(survivors):
-            warnings.warn("select returned the same child more than once (a selection with replacement, such as "
-                          "DEAP's selTournament): the population holds duplicates; evogan's selections do not",
-                          RuntimeWarning)
-        invalid_streak = 0 if valid else invalid_streak + 1
-        if invalid_streak >= INVALID_STREAK:  # e.g. a D with finite but astronomically large weights
-            raise TrainingDiverged(
-                f"generations {gen - invalid_streak + 1}-{gen}: every child was invalid (non-finite loss or fitness) "
-                f"{invalid_streak} generations in a row: training diverged (a lower lr_d or lr_g usually helps)",
-                since=gen - invalid_streak + 1)
-        kept = mu - len(survivors)
-        if kept:
-            warnings.warn(
-                f"generation {gen}: {len(offspring) - len(valid)} of {len(offspring)} children were invalid "
-                f"(non-finite loss or fitness); keeping {kept} parent(s)",
-                RuntimeWarning,
-            )
-        population[:] = list(survivors) + population[:kept]
-        if halloffame is not None and survivors:
-            halloffame.update(survivors)
-        record = _compile(stats, valid)
+    started = time.perf_counter()
+    d_loss = toolbox.train_discriminator(population, generation=gen)
+    judge = toolbox.judge(generation=gen)
+    recipes = toolbox.vary(population, gen)
+    offspring = list(toolbox.map(partial(toolbox.breed, judge=judge), recipes))
+    valid = [child for child in offspring if child.fitness.valid]
+    survivors = toolbox.select(valid, min(mu, len(valid))) if valid else []
+    if len({id(s) for s in survivors}) < len(survivors):
+        warnings.warn("select returned the same child more than once (a selection with replacement, such as "
+                      "DEAP's selTournament): the population holds duplicates; evogan's selections do not",
+                      RuntimeWarning)
+    invalid_streak = 0 if valid else invalid_streak + 1
+    if invalid_streak >= INVALID_STREAK:  # e.g. a D with finite but astronomically large weights
+        raise TrainingDiverged(
+            f"generations {gen - invalid_streak + 1}-{gen}: every child was invalid (non-finite loss or fitness) "
+            f"{invalid_streak} generations in a row: training diverged (a lower lr_d or lr_g usually helps)",
+            since=gen - invalid_streak + 1)
+    kept = mu - len(survivors)
+    if kept:
+        warnings.warn(
+            f"generation {gen}: {len(offspring) - len(valid)} of {len(offspring)} children were invalid "
+            f"(non-finite loss or fitness); keeping {kept} parent(s)",
+            RuntimeWarning,
+        )
+    population[:] = list(survivors) + population[:kept]
+    if halloffame is not None and survivors:
+        halloffame.update(survivors)
+    if logbook is not None:
         logbook.record(
             gen=gen,
             nevals=len(offspring),
@@ -169,8 +164,24 @@ def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=No
             survivors=" ".join(ind.lineage["operator"] for ind in population),
             seconds=time.perf_counter() - started,
             **getattr(toolbox, "diagnostics", dict)(),
-            **record,
+            **_compile(stats, valid),
         )
+    return invalid_streak
+
+
+def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=None, start_gen=1, callback=None):
+    """Evolve ``population`` in place for generations ``start_gen..ngen`` (``ea_generation`` each); returns
+    (population, logbook).
+
+    ``callback(gen, population, logbook)`` runs after each generation (metrics, files, progress); when it returns a
+    true value the loop stops.
+    """
+    if logbook is None:
+        logbook = tools.Logbook()
+    invalid_streak = 0
+    for gen in range(start_gen, ngen + 1):
+        invalid_streak = ea_generation(population, toolbox, gen, stats=stats, halloffame=halloffame, logbook=logbook,
+                                       invalid_streak=invalid_streak)
         if callback is not None and callback(gen, population, logbook):
             break
     return population, logbook

@@ -97,10 +97,22 @@ def _fill_halloffame(halloffame, states: list) -> None:
         halloffame.insert(_individual(state))
 
 
+def deme_state(deme) -> dict:
+    """A deme's population, adversary, logbook and hall of fame as plain data."""
+    return {"population": [_individual_state(i) for i in deme.population], "adversary": deme.adversary.state_dict(),
+            "logbook": _logbook_state(deme.logbook), "halloffame": [_individual_state(i) for i in deme.halloffame]}
+
+
+def load_deme_state(deme, state: dict) -> None:
+    """The inverse of ``deme_state``, into an existing deme."""
+    deme.population[:] = [_individual(s) for s in state["population"]]
+    deme.adversary.load_state_dict(state["adversary"])
+    _fill_logbook(deme.logbook, state["logbook"])
+    _fill_halloffame(deme.halloffame, state["halloffame"])
+
+
 def _niche_state(niche) -> dict:
-    return {"population": [_individual_state(i) for i in niche.population], "adversary": niche.adversary.state_dict(),
-            "indices": niche.data.indices, "logbook": _logbook_state(niche.logbook),
-            "halloffame": [_individual_state(i) for i in niche.halloffame]}
+    return {**deme_state(niche), "indices": niche.data.indices}
 
 
 def experiment_state(ex) -> dict:
@@ -117,11 +129,14 @@ def experiment_state(ex) -> dict:
     if ex.niches is not None:
         niches = ex.niches
         state["niches"] = {
-            "main_indices": niches.niches[0].data.indices,
-            "others": [_niche_state(n) for n in niches.niches[1:]],
+            "main_indices": niches.demes[0].data.indices,
+            "others": [_niche_state(n) for n in niches.demes[1:]],
             "detector": {"average": niches.detector.average, "seen": niches.detector.seen},
             "history": niches.history, "splits": niches.splits,
         }
+    if ex.islands is not None:  # islands 1..K-1 (island 0 is the state above) and the mixture
+        state["islands"] = {"demes": [d.state() for d in ex.demes[1:]], "weights": ex.islands.weights.tolist(),
+                            "score": ex.islands.score}
     return plain(state)
 
 
@@ -135,19 +150,21 @@ def restore_experiment(ex, state: dict) -> None:
     ex.adversary.load_state_dict(state["adversary"])
     _fill_halloffame(ex.halloffame, state["halloffame"])
     _fill_logbook(ex.logbook, state["logbook"])
+    if state.get("islands") is not None:
+        for deme, saved_deme in zip(ex.demes[1:], state["islands"]["demes"], strict=True):
+            deme.load_state(saved_deme)
+        ex.islands.weights = np.asarray(state["islands"]["weights"], float)
+        ex.islands.score = state["islands"]["score"]
     saved = state["niches"]
     if saved is None:
         return
     niches = ex.niches
-    niches.niches[0].data.indices = saved["main_indices"]
-    del niches.niches[1:]
+    niches.demes[0].data.indices = saved["main_indices"]
+    del niches.demes[1:]
     for niche_state in saved["others"]:
-        niche = niches._spawn(niches.niches[0], niche_state["indices"])
-        niche.population[:] = [_individual(s) for s in niche_state["population"]]
-        niche.adversary.load_state_dict(niche_state["adversary"])
-        _fill_logbook(niche.logbook, niche_state["logbook"])
-        _fill_halloffame(niche.halloffame, niche_state["halloffame"])
-        niches.niches.append(niche)
+        niche = niches._spawn(niches.demes[0], niche_state["indices"])
+        load_deme_state(niche, niche_state)
+        niches.demes.append(niche)
     niches.detector.average.copy_(saved["detector"]["average"])
     niches.detector.seen.copy_(saved["detector"]["seen"])
     niches.history[:] = saved["history"]
@@ -180,6 +197,9 @@ def check_fits(ex, state: dict) -> None:
         checks.append(("adversary", dict(_tensors(state["adversary"])), dict(_tensors(ex.adversary.state_dict())), False))
     except (KeyError, TypeError) as err:
         raise DamagedCheckpoint(f"missing part {err}") from None
+    islands = (state.get("islands") or {}).get("demes", [])
+    if len(islands) != len(ex.demes) - (1 if ex.islands is not None else len(ex.demes)):
+        raise DamagedCheckpoint(f"it holds {len(islands) + 1} island(s), the run has {len(ex.demes)}")
     for where, found, wanted, exact in checks:
         missing, extra = set(wanted) - set(found), set(found) - set(wanted)
         if missing or (exact and extra):

@@ -1,7 +1,7 @@
 """One flat-ish config with documented defaults and strict overrides.
 
 Top-level keys describe the evolutionary strategy; a few sections group the
-rest (``[data]``, ``[model]``, ``[metrics]``, ``[log]``, ``[parallel]``, ``[dyngan]``). Every field
+rest (``[data]``, ``[model]``, ``[metrics]``, ``[log]``, ``[parallel]``, ``[dyngan]``, ``[islands]``). Every field
 carries its documentation and its allowed range in ``metadata``; the README's
 config reference is generated from it (``evogan config``). Unknown keys, wrong
 types and out-of-range values raise :class:`ConfigError` naming the key.
@@ -40,6 +40,7 @@ __all__ = [
     "LogConfig",
     "ParallelConfig",
     "DynganConfig",
+    "IslandsConfig",
     "ScheduleConfig",
     "load_config",
     "DEFAULT_EXPERIMENT",
@@ -205,6 +206,29 @@ class DynganConfig:
 
 
 @dataclass
+class IslandsConfig:
+    count: int = _opt(1, "islands: demes of population_size generators, each with its own discriminator, evolving on "
+                      "their own and exchanging migrants (1: off)", lo=1, hi=4096)
+    topology: str = _opt("ring", "who sends migrants to whom: ring (to the next island), torus (rows x cols grid, to the "
+                         "4 neighbours) or complete (to every other island)", choices=("ring", "torus", "complete"))
+    rows: int = _opt(0, "torus: rows of the grid, a divisor of count (0: the most square grid)", lo=0)
+    migration_every: int = _opt(10, "generations between migrations (after every island's generation)", lo=1)
+    migrants: int = _opt(1, "best generators an island sends to each neighbour; they replace the receiver's worst "
+                         "(migrants x neighbours must stay below population_size); 0: isolated islands", lo=0)
+    mixture: str = _opt("uniform", "how samples mix the islands: uniform, or evolved weights (a (1+1)-ES minimising the "
+                        "dataset's reverse KL or FID on held-out latents at every evaluation)",
+                        choices=("uniform", "evolved"))
+    mixture_steps: int = _opt(30, "evolved: (1+1)-ES steps at each evaluation", lo=1, hi=100000)
+    backend: str = _opt("inprocess", "where islands 1..count-1 run: inprocess (in this process, one after another) or "
+                        "ray (one Ray actor each, created once; only migrants, samples and checkpoints cross; island 0 "
+                        "stays in this process)", choices=("inprocess", "ray"))
+    cpus_per_island: float = _opt(1.0, "ray: CPUs each island actor reserves (also its torch threads, at least 1)",
+                                  lo=0.0, lo_open=True)
+    gpus_per_island: float = _opt(0.0, "ray: GPU share each island actor reserves and computes on, e.g. 0.25 puts four "
+                                  "islands on one GPU; 0: CPU islands", lo=0.0, hi=1.0)
+
+
+@dataclass
 class Config:
     name: str = _opt("", "experiment name; runs go to runs/<name>/<timestamp>/ (default: the config file's stem, or 'default')")
     seed: int = _opt(0, "run seed: every random draw derives from it, so a run is reproducible", lo=0)
@@ -273,6 +297,7 @@ class Config:
     parallel: ParallelConfig = field(default_factory=ParallelConfig, metadata={"doc": "parallel backend"})
     dyngan: DynganConfig = field(default_factory=DynganConfig, metadata={"doc": "DynGAN collapse detection and niches"})
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig, metadata={"doc": "learning-rate schedules"})
+    islands: IslandsConfig = field(default_factory=IslandsConfig, metadata={"doc": "islands (demes exchanging migrants)"})
 
     def __post_init__(self):
         validate(self)
@@ -354,6 +379,26 @@ def validate(obj, prefix: str = "") -> None:
         for key in ("batch_size", "eval_batch_size"):
             if getattr(obj, key) % obj.pack:
                 raise ConfigError(f"{key}: {getattr(obj, key)} is not a multiple of pack = {obj.pack}; packs never mix batches")
+        if obj.islands.count > 1:
+            _check_islands(obj)
+
+
+def _check_islands(config) -> None:
+    """The islands' keys against each other and the rest (the topology itself is checked in evogan.islands)."""
+    from .topology import topology  # light: no torch
+
+    islands = config.islands
+    neighbours = topology(islands.topology, islands.count, islands.rows)
+    most = max(len(senders) for senders in neighbours)
+    if islands.migrants * most >= config.population_size:
+        raise ConfigError(f"islands.migrants: {islands.migrants} from each of up to {most} neighbours would replace "
+                          f"{islands.migrants * most} of population_size = {config.population_size} generators; "
+                          f"allowed: migrants x neighbours < population_size")
+    if config.dyngan.enabled:
+        raise ConfigError("islands.count: islands and dyngan.enabled do not combine yet; use one of them")
+    if config.parallel.backend != "inprocess":
+        raise ConfigError(f"islands.count: islands train their children in process for now; parallel.backend is "
+                          f"{config.parallel.backend!r}, set it to 'inprocess'")
 
 
 def _from_dict(cls, data: dict, prefix: str = ""):

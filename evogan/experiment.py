@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import torch
-from deap import tools
 
 import operators
 
 from .adam import adam_init
 from .adversary import ADVERSARIES
-from .algorithms import ea_gan, make_statistics
+from .algorithms import make_statistics
 from .allocator import tune_malloc
 from .config import Config, ConfigError
 from .data import DATASETS
-from .individual import Individual, same_individual
+from .deme import Deme, evolve_demes, sample_demes
+from .individual import Individual
 from .memory import check_memory
 from .models import build_models
-from .plugins import load_plugins
-from .niches import DynamicNiches, Niche, PartitionData
+from .islands import attach_islands
+from .niches import attach_niches
 from .parallel import BACKENDS, BreedingKit
-from .sampling import sample_population
+from .plugins import load_plugins
 from .seeding import derive_seed, torch_generator
 from .strategy import build_strategy, mutation_arguments
 
@@ -46,12 +46,12 @@ def _seeded_models(config, data, *identity):
 
 
 class Experiment:
-    """Everything one run needs; ``run()`` evolves the population with ``ea_gan``.
+    """Everything one run needs; ``run()`` evolves its demes generation by generation.
 
-    Attributes: ``config``, ``device``, ``data``, ``generator`` (the
-    architecture individuals are swapped into), ``adversary``, ``toolbox``,
-    ``population``, ``halloffame``, ``logbook``, ``mutation_args`` (what a
-    user-registered ``operators.mutate`` partial needs).
+    Attributes: ``config``, ``device``, ``data``, ``generator`` (the architecture individuals are swapped into),
+    ``demes`` (deme 0 is the main one; DynGAN's niches follow it), ``hooks`` (run after every generation, each
+    returning logbook fields), ``toolbox``, ``population``, ``adversary``, ``halloffame``, ``logbook`` (deme 0's),
+    ``mutation_args`` (what a user-registered ``operators.mutate`` partial needs).
     """
 
     def __init__(self, config: Config | None = None):
@@ -62,80 +62,72 @@ class Experiment:
         self.device = resolve_device(config.device)
         self.data = DATASETS.get(config.dataset, "dataset")(config, self.device)
         check_memory(config, self.data, self.device)  # before the first allocation that could not fit
-        family = ADVERSARIES.get(config.adversary, "adversary")
-        generator, discriminator = _seeded_models(config, self.data, "discriminator")
-        if hasattr(family, "build_network"):  # a family with its own kind of D (BEGAN's autoencoders)
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(derive_seed(config.seed, "init", "discriminator", config.adversary))
-                discriminator = family.build_network(config, self.data)
-        self.generator = generator.to(self.device)
-        self.adversary = family(discriminator, config, self.device)
+        self.generator = _seeded_models(config, self.data, "discriminator")[0].to(self.device)
         make_backend = BACKENDS.get(config.parallel.backend, "parallel.backend")
         self.sample_latent = operators.latent_sampler(config)
-        train_data = self._dyngan_pool() if config.dyngan.enabled else self.data
-        self.toolbox = build_strategy(
-            config, generator=self.generator, adversary=self.adversary, data=train_data,
-            sample_latent=self.sample_latent,
-        )
+        population = [self.new_individual(i) for i in range(config.population_size)]
+        self.demes = [Deme(population, self.new_adversary(config), None, self.data)]
+        self.hooks = []  # fn(generation) -> dict of logbook fields, after every deme's generation
+        self.mixture_weights = lambda: [1.0] * len(self.demes)  # how samples mix the demes
+        self.niches = attach_niches(self)  # DynGAN (dyngan.enabled), else None
+        self.demes[0].toolbox = self.make_toolbox(self.adversary, self.demes[0].data)
         self.mutation_args = mutation_arguments(
             config, generator=self.generator, adversary=self.adversary, sample_latent=self.sample_latent
         )
-        self.population = [self._initial_individual(i) for i in range(config.population_size)]
-        self.halloffame = tools.HallOfFame(1, similar=same_individual)
         self.stats = make_statistics()
-        self.logbook = tools.Logbook()
         self.generation = 0
-        self.niches = None
-        if config.dyngan.enabled:
-            main = Niche(self.population, self.adversary, self.toolbox, train_data, self.logbook, self.halloffame)
-            self.niches = DynamicNiches(
-                config, main=main, generator=self.generator, sample_latent=self.sample_latent, stats=self.stats,
-                device=self.device, make_toolbox=lambda adversary, data: build_strategy(
-                    config, generator=self.generator, adversary=adversary, data=data, sample_latent=self.sample_latent),
-            )
+        self.closers = []  # what close() ends besides the backend (island actors)
+        self.islands = attach_islands(self)  # islands.count > 1, else None
         # last: a backend may start Ray, which nothing above should be able to leave running by failing
         self.backend = make_backend(config)
         self.toolbox.register("map", self.backend.map)
 
-    def _dyngan_pool(self) -> PartitionData:
-        """DynGAN's fixed pool of real samples, all in the main niche's partition at first."""
-        config = self.config
-        if getattr(self.adversary, "output", "logit") != "logit":
-            raise ConfigError(f"dyngan.enabled: DynGAN's detector reads D's logits; adversary {config.adversary!r} has none (use standard)")
-        if config.parallel.backend != "inprocess":
-            raise ConfigError("dyngan.enabled: niches run in process for now; set parallel.backend = 'inprocess'")
-        if hasattr(self.data, "reference"):  # images: distinct real images
-            pool = self.data.reference(config.dyngan.pool, seed=derive_seed(config.seed, "dyngan-pool"))
-        else:
-            pool = self.data.sample(config.dyngan.pool, torch_generator(config.seed, "dyngan-pool", device=self.device))
-        return PartitionData(pool, torch.arange(len(pool), device=self.device), self.data.kind)
+    def make_toolbox(self, adversary, data, config: Config | None = None):
+        """The strategy of a deme with this adversary and data (``build_strategy`` on the experiment's networks;
+        ``config``: the deme's own, e.g. an island's seed)."""
+        return build_strategy(config or self.config, generator=self.generator, adversary=adversary, data=data,
+                              sample_latent=self.sample_latent)
 
-    def _initial_individual(self, index: int) -> Individual:
-        generator, _ = _seeded_models(self.config, self.data, "generator", index)
+    def new_adversary(self, config: Config):
+        """A discriminator family instance with D initialised from ``config.seed``."""
+        family = ADVERSARIES.get(config.adversary, "adversary")
+        discriminator = _seeded_models(config, self.data, "discriminator")[1]
+        if hasattr(family, "build_network"):  # a family with its own kind of D (BEGAN's autoencoders)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(derive_seed(config.seed, "init", "discriminator", config.adversary))
+                discriminator = family.build_network(config, self.data)
+        return family(discriminator, config, self.device)
+
+    # deme 0's parts, under the names a single-population run has always used
+    population = property(lambda self: self.demes[0].population)
+    adversary = property(lambda self: self.demes[0].adversary)
+    toolbox = property(lambda self: self.demes[0].toolbox)
+    logbook = property(lambda self: self.demes[0].logbook)
+    halloffame = property(lambda self: self.demes[0].halloffame)
+
+    def new_individual(self, index: int, config: Config | None = None) -> Individual:
+        """Population member ``index`` at generation 0, initialised from ``config.seed`` (default: the run's)."""
+        generator, _ = _seeded_models(config or self.config, self.data, "generator", index)
         weights = {k: v.detach().to(self.device) for k, v in generator.state_dict().items()}
         trainable = {name: weights[name] for name, _ in generator.named_parameters()}
         lineage = {"id": f"g0.i{index}", "generation": 0, "operator": "init", "parents": []}
         return Individual(weights, adam=adam_init(trainable), lineage=lineage)
 
     def run(self, generations: int | None = None, callback=None):
-        """Evolve up to ``generations`` (default ``config.generations``); returns (population, logbook).
+        """Evolve up to ``generations`` (default ``config.generations``); returns (population, logbook) of deme 0.
 
         ``callback(gen, population, logbook)`` runs after every generation; a true result stops the run.
         """
         last = self.config.generations if generations is None else generations
         kit = BreedingKit.from_toolbox(self.toolbox, generator=self.generator, adversary=self.adversary)
         self.backend.start(kit, engine_breed=self.toolbox.breed)
-
-        def after_generation(gen, population, logbook):
-            if self.niches is not None:  # DynGAN: the other niches' generation, collapse detection, splits
-                logbook[-1].update(self.niches.step(gen))
+        for gen in range(self.generation + 1, last + 1):
+            evolve_demes(list(self.demes), gen, self.stats)
+            for hook in self.hooks:  # DynGAN's detection and splits, the islands' migration
+                self.logbook[-1].update(hook(gen))
             self.generation = gen
-            return callback is not None and callback(gen, population, logbook)
-
-        ea_gan(
-            self.population, self.toolbox, last, stats=self.stats, halloffame=self.halloffame,
-            logbook=self.logbook, start_gen=self.generation + 1, callback=after_generation,
-        )
+            if callback is not None and callback(gen, self.population, self.logbook):
+                break
         return self.population, self.logbook
 
     def best(self) -> Individual:
@@ -143,25 +135,20 @@ class Experiment:
         return self.population[0]
 
     def sample(self, n: int, *, source: str | None = None, seed_tag: str = "metrics", generation: int | None = None) -> torch.Tensor:
-        """n samples from the population mixed evenly, or from the best survivor (DynGAN: of every niche, mixed
-        in proportion to the partition sizes).
+        """n samples from the population mixed evenly, or from the best survivor; with several demes, each deme's
+        share follows ``mixture_weights()`` (DynGAN: the partition sizes).
 
         The latents are seeded by (``seed_tag``, ``generation``), the current
         generation by default; a fixed ``generation`` gives the same latents
         every time (the sample grids).
         """
         source = source or self.config.metrics.sample_from
-        members = self.population if source == "population" else [self.best()]
         generation = self.generation if generation is None else generation
         rng = torch_generator(self.config.seed, generation, seed_tag, device=self.device)
-        running = self.config.model.sample_norm == "running"
         with torch.no_grad():
-            if self.niches is not None:
-                return self.niches.sample(n, rng, best=source == "best", running_stats=running)
-            return sample_population(
-                members, n, rng, generator=self.generator, sample_latent=self.sample_latent,
-                running_stats=running,
-            )
+            return sample_demes(self.demes, self.mixture_weights(), n, rng, best=source == "best",
+                                generator=self.generator, sample_latent=self.sample_latent,
+                                running_stats=self.config.model.sample_norm == "running")
 
     @property
     def metric_samples(self) -> int:
@@ -174,3 +161,5 @@ class Experiment:
 
     def close(self):
         self.backend.close()
+        for close in self.closers:
+            close()

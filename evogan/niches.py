@@ -14,8 +14,9 @@ partitions, and each becomes a new niche. A niche is evolvable on its own:
 a sub-population (warm-started from a copy of the parent niche's, as
 DynGAN's conditional generator shares its weights across conditions), a
 discriminator (a copy of the parent's, fresh optimizer) and a strategy whose
-real data are the niche's partition. Every niche runs the configured E-GAN
-generation each generation. Samples of the ensemble mix the niches in
+real data are the niche's partition: a :class:`~evogan.deme.Deme`. The
+experiment evolves every deme each generation; ``DynamicNiches.step`` runs
+after them as the experiment's hook. Samples of the ensemble mix the niches in
 proportion to their partition sizes. Partitions are logged every generation
 (``niches``, ``partitions``, ``collapsed`` in the logbook) and plotted.
 """
@@ -24,18 +25,15 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
 
 import torch
-from deap import tools
 
 from .adversary import per_sample
-from .algorithms import ea_gan
-from .individual import same_individual
-from .sampling import sample_population
-from .seeding import torch_generator
+from .config import ConfigError
+from .deme import Deme, proportional_counts
+from .seeding import derive_seed, torch_generator
 
-__all__ = ["CollapseDetector", "PartitionData", "Niche", "DynamicNiches", "kmeans", "proportional_counts"]
+__all__ = ["CollapseDetector", "PartitionData", "DynamicNiches", "kmeans", "proportional_counts", "attach_niches"]
 
 
 class CollapseDetector:
@@ -98,76 +96,51 @@ def kmeans(points: torch.Tensor, k: int, generator: torch.Generator, iterations:
     return labels
 
 
-def proportional_counts(n: int, sizes: list[int]) -> list[int]:
-    """Split n in proportion to ``sizes`` (largest remainders; the counts sum to n)."""
-    total = sum(sizes)
-    exact = [n * s / total for s in sizes]
-    counts = [int(math.floor(e)) for e in exact]
-    for i in sorted(range(len(sizes)), key=lambda i: exact[i] - counts[i], reverse=True)[: n - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
-@dataclass
-class Niche:
-    """A sub-population with its own discriminator and strategy, trained on one partition of the pool."""
-
-    population: list
-    adversary: object
-    toolbox: object
-    data: PartitionData
-    logbook: tools.Logbook = field(default_factory=tools.Logbook)
-    halloffame: tools.HallOfFame = field(default_factory=lambda: tools.HallOfFame(1, similar=same_individual))
-
-
 class DynamicNiches:
-    """DynGAN around an experiment's main niche (niche 0: the experiment's population, D and strategy)."""
+    """DynGAN over an experiment's demes (deme 0: the experiment's population, D and strategy, on the whole pool)."""
 
-    def __init__(self, config, *, main: Niche, make_toolbox, generator, sample_latent, stats, device):
+    def __init__(self, config, *, demes: list[Deme], make_toolbox):
         self.config, self.settings = config, config.dyngan
-        self.niches = [main]
+        self.demes = demes  # the experiment's list: a split appends to it
         self.make_toolbox = make_toolbox  # fn(adversary, data) -> toolbox
-        self.generator, self.sample_latent, self.stats = generator, sample_latent, stats
-        pool = main.data.pool
-        self.detector = CollapseDetector(len(pool), momentum=self.settings.momentum, delta=self.settings.delta, device=device)
+        pool = demes[0].data.pool
+        self.detector = CollapseDetector(len(pool), momentum=self.settings.momentum, delta=self.settings.delta,
+                                         device=pool.device)
         self.history: list[dict] = []  # per generation: sizes of the partitions
         self.splits: list[dict] = []  # every split: generation, parent niche, sizes of the new partitions
 
     @property
     def pool(self) -> torch.Tensor:
-        return self.niches[0].data.pool
+        return self.demes[0].data.pool
 
     def sizes(self) -> list[int]:
-        return [len(n.data) for n in self.niches]
+        return [len(n.data) for n in self.demes]
 
     def step(self, gen: int) -> dict:
-        """After niche 0's generation: evolve the other niches, refresh the detector, split every ``every``; logbook fields."""
-        for niche in self.niches[1:]:
-            ea_gan(niche.population, niche.toolbox, gen, start_gen=gen, stats=self.stats,
-                   halloffame=niche.halloffame, logbook=niche.logbook)
-        for niche in self.niches:
+        """After every niche's generation: refresh the detector, split every ``every``; the logbook's fields."""
+        for niche in self.demes:
             self._observe(niche)
         if gen % self.settings.every == 0:
             self._split(gen)
-        flagged = sum(int(self.detector.collapsed(n.data.indices).sum()) for n in self.niches)
+        flagged = sum(int(self.detector.collapsed(n.data.indices).sum()) for n in self.demes)
         self.history.append({"generation": gen, "sizes": self.sizes()})
-        return {"niches": len(self.niches), "partitions": " ".join(map(str, self.sizes())),
+        return {"niches": len(self.demes), "partitions": " ".join(map(str, self.sizes())),
                 "collapsed": flagged / len(self.pool)}
 
     @torch.no_grad()
-    def _observe(self, niche: Niche, chunk: int = 4096) -> None:
+    def _observe(self, niche: Deme, chunk: int = 4096) -> None:
         logits = torch.cat([niche.adversary.sample_logits(part) for part in self.pool[niche.data.indices].split(chunk)])
         self.detector.update(niche.data.indices, logits.float())
 
     @torch.no_grad()
     def _split(self, gen: int) -> None:
-        for parent_index, niche in enumerate(list(self.niches)):
+        for parent_index, niche in enumerate(list(self.demes)):
             indices = niche.data.indices
             mask = self.detector.collapsed(indices)
             count = int(mask.sum())
             if count <= self.settings.tau * len(indices) or count == len(indices):
                 continue  # below tau, or nothing would stay behind
-            room = self.settings.max_niches - len(self.niches)
+            room = self.settings.max_niches - len(self.demes)
             if room <= 0:
                 return
             flagged = indices[mask]
@@ -179,25 +152,38 @@ class DynamicNiches:
             new_sizes = []
             for cluster in labels.unique():
                 members = flagged[labels == cluster]
-                self.niches.append(self._spawn(niche, members))
+                self.demes.append(self._spawn(niche, members))
                 new_sizes.append(len(members))
             self.splits.append({"generation": gen, "parent": parent_index, "sizes": new_sizes})
 
-    def _spawn(self, parent: Niche, indices: torch.Tensor) -> Niche:
+    def _spawn(self, parent: Deme, indices: torch.Tensor) -> Deme:
         adversary = parent.adversary.replica(parent.adversary.device)  # same weights, fresh optimizer
         data = PartitionData(self.pool, indices, parent.data.kind)
         population = copy.deepcopy(parent.population)
         for ind in population:
-            ind.lineage = {**ind.lineage, "niche": len(self.niches)}
-        return Niche(population, adversary, self.make_toolbox(adversary, data), data)
+            ind.lineage = {**ind.lineage, "niche": len(self.demes)}
+        return Deme(population, adversary, self.make_toolbox(adversary, data), data)
 
-    def sample(self, n: int, rng: torch.Generator, *, best: bool, running_stats: bool) -> torch.Tensor:
-        """n samples of the ensemble: niche i gives a share proportional to its partition size."""
-        out = []
-        for niche, count in zip(self.niches, proportional_counts(n, self.sizes())):
-            if count:
-                members = niche.population[:1] if best else niche.population
-                out.append(sample_population(members, count, rng, generator=self.generator,
-                                             sample_latent=self.sample_latent, running_stats=running_stats))
-        return torch.cat(out)
 
+def attach_niches(experiment) -> DynamicNiches | None:
+    """With ``dyngan.enabled``: the experiment's deme 0 (before its toolbox is built) trains on DynGAN's pool of real
+    samples, the collapse detection and splits run after every generation, and samples mix the niches by partition
+    size. Returns the niches (None when DynGAN is off)."""
+    config = experiment.config
+    if not config.dyngan.enabled:
+        return None
+    if getattr(experiment.adversary, "output", "logit") != "logit":
+        raise ConfigError(f"dyngan.enabled: DynGAN's detector reads D's logits; adversary {config.adversary!r} has "
+                          "none (use standard)")
+    if config.parallel.backend != "inprocess":
+        raise ConfigError("dyngan.enabled: niches run in process for now; set parallel.backend = 'inprocess'")
+    data, device = experiment.data, experiment.device
+    if hasattr(data, "reference"):  # images: distinct real images
+        pool = data.reference(config.dyngan.pool, seed=derive_seed(config.seed, "dyngan-pool"))
+    else:
+        pool = data.sample(config.dyngan.pool, torch_generator(config.seed, "dyngan-pool", device=device))
+    experiment.demes[0].data = PartitionData(pool, torch.arange(len(pool), device=device), data.kind)
+    niches = DynamicNiches(config, demes=experiment.demes, make_toolbox=experiment.make_toolbox)
+    experiment.hooks.append(niches.step)
+    experiment.mixture_weights = niches.sizes
+    return niches

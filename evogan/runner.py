@@ -203,7 +203,7 @@ class _Figures:
             (self.run_dir / "partitions.json").write_text(json.dumps({"history": niches.history, "splits": niches.splits}))
             if plots_enabled:
                 plots.plot_partitions(niches.history, niches.pool.cpu().numpy(),
-                                      [n.data.indices.cpu().numpy() for n in niches.niches], self.run_dir / "partitions.png")
+                                      [n.data.indices.cpu().numpy() for n in niches.demes], self.run_dir / "partitions.png")
         if self.tensorboard:
             if history:
                 self.tensorboard.hparams(flat_config(config_to_dict(self.experiment.config)), history[-1])

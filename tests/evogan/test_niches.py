@@ -88,14 +88,14 @@ def test_a_split_moves_the_collapsed_samples_into_new_niches_and_sampling_follow
     niches._split(gen=2)
     sizes = niches.sizes()
     assert len(sizes) == 3 and sizes[0] == len(pool) - len(right) and sum(sizes[1:]) == len(right)
-    moved = torch.cat([n.data.indices for n in niches.niches[1:]])
+    moved = torch.cat([n.data.indices for n in niches.demes[1:]])
     assert set(moved.tolist()) == set(right.tolist())
     assert not niches.detector.seen[right].any()  # new niches start fresh averages
     assert niches.splits == [{"generation": 2, "parent": 0, "sizes": sizes[1:]}]
-    assert niches.niches[1].adversary is not ex.adversary
-    assert torch.equal(niches.niches[1].adversary.discriminator[0].weight, ex.adversary.discriminator[0].weight)
+    assert niches.demes[1].adversary is not ex.adversary
+    assert torch.equal(niches.demes[1].adversary.discriminator[0].weight, ex.adversary.discriminator[0].weight)
     # the ensemble's samples come from each niche in proportion to its partition: niche i's G outputs (1000 i, 0)
-    for i, niche in enumerate(niches.niches):
+    for i, niche in enumerate(niches.demes):
         for ind in niche.population:
             ind["4.weight"], ind["4.bias"] = torch.zeros(2, 16), torch.tensor([1000.0 * i, 0.0])
     samples = ex.sample(1000)
@@ -110,10 +110,10 @@ def test_no_split_below_tau_or_beyond_max_niches():
     pool = ex.niches.pool
     ex.niches.detector.update(torch.arange(len(pool)), torch.where(pool[:, 0] > 2.5, 5.0, -1.0))  # ~20 % collapsed
     ex.niches._split(gen=2)
-    assert len(ex.niches.niches) == 1  # 20 % < tau = 50 %
+    assert len(ex.niches.demes) == 1  # 20 % < tau = 50 %
     ex.niches.settings.tau = 0.05
     ex.niches._split(gen=4)
-    assert len(ex.niches.niches) == 2  # room for one more niche only: one cluster
+    assert len(ex.niches.demes) == 2  # room for one more niche only: one cluster
     ex.close()
 
 

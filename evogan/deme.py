@@ -1,0 +1,109 @@
+"""The deme: a population with its own discriminator, strategy and data, evolving on its own.
+
+A plain run is one deme. DynGAN's niches are demes that share a pool of real
+data, each trained on its partition (``evogan.niches``); islands are demes on
+the whole data that exchange migrants (``evogan.islands``). The experiment
+evolves every deme each generation, then runs its hooks (DynGAN's collapse
+detection and splits, the islands' migration), and samples the demes mixed by
+weights (partition sizes, or the islands' mixture).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+import torch
+from deap import tools
+
+from .algorithms import ea_generation
+from .individual import same_individual
+from .sampling import sample_population
+
+__all__ = ["Deme", "evolve_demes", "ranked", "proportional_counts", "sample_demes"]
+
+
+def ranked(population: list) -> list:
+    """The members best first by fitness (members without a valid fitness last), ties in population order."""
+    def key(item):
+        index, ind = item
+        return (0, -ind.fitness.values[0], index) if ind.fitness.valid else (1, 0.0, index)
+
+    return [ind for _, ind in sorted(enumerate(population), key=key)]
+
+
+@dataclass
+class Deme:
+    """A population, its adversary (discriminator family), the toolbox that evolves it, its real data, and what it
+    records: logbook and hall of fame. ``RemoteDeme`` (evogan.parallel.ray_islands) has the same methods."""
+
+    population: list
+    adversary: object
+    toolbox: object
+    data: object
+    logbook: tools.Logbook = field(default_factory=tools.Logbook)
+    halloffame: tools.HallOfFame = field(default_factory=lambda: tools.HallOfFame(1, similar=same_individual))
+    invalid_streak: int = 0  # generations in a row with every child invalid (the loop stops the run at 3)
+    remote = False
+
+    def evolve(self, generation: int, stats=None) -> None:
+        """Generation ``generation`` of this deme (``ea_generation``), recorded in its logbook."""
+        self.invalid_streak = ea_generation(self.population, self.toolbox, generation, stats=stats,
+                                            halloffame=self.halloffame, logbook=self.logbook,
+                                            invalid_streak=self.invalid_streak)
+
+    def sample(self, n: int, rng: torch.Generator, *, best: bool, generator, sample_latent,
+               running_stats: bool) -> torch.Tensor:
+        """n samples of the whole population mixed evenly, or of its best member."""
+        members = self.population[:1] if best else self.population
+        return sample_population(members, n, rng, generator=generator, sample_latent=sample_latent,
+                                 running_stats=running_stats)
+
+    def emigrants(self, count: int) -> list:
+        """Copies of the ``count`` best members."""
+        return [copy.deepcopy(ind) for ind in ranked(self.population)[:count]]
+
+    def receive(self, incoming: list) -> None:
+        """``incoming`` replace the worst members (the others keep their rank order)."""
+        self.population[:] = ranked(self.population)[:len(self.population) - len(incoming)] + list(incoming)
+
+    def state(self) -> dict:
+        from .checkpoint import deme_state
+
+        return deme_state(self)
+
+    def load_state(self, state: dict) -> None:
+        from .checkpoint import load_deme_state
+
+        load_deme_state(self, state)
+
+
+def evolve_demes(demes: list, generation: int, stats=None) -> None:
+    """Every deme's generation ``generation``: remote demes are started first and run while the local ones do."""
+    waits = [deme.submit(generation) for deme in demes if deme.remote]
+    for deme in demes:
+        if not deme.remote:
+            deme.evolve(generation, stats)
+    for wait in waits:
+        wait()
+
+
+def proportional_counts(n: int, weights: list[float]) -> list[int]:
+    """Split n in proportion to ``weights`` (largest remainders; the counts sum to n)."""
+    total = sum(weights)
+    exact = [n * w / total for w in weights]
+    counts = [int(math.floor(e)) for e in exact]
+    for i in sorted(range(len(weights)), key=lambda i: exact[i] - counts[i], reverse=True)[: n - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def sample_demes(demes: list, weights: list[float], n: int, rng: torch.Generator, *, best: bool, generator,
+                 sample_latent, running_stats: bool) -> torch.Tensor:
+    """n samples of the demes mixed by ``weights``: deme i gives its share, in deme order, from one stream of random
+    numbers (so a remote deme, whose latents are drawn here, gives what it would give in process)."""
+    out = [deme.sample(count, rng, best=best, generator=generator, sample_latent=sample_latent,
+                       running_stats=running_stats)
+           for deme, count in zip(demes, proportional_counts(n, weights)) if count]
+    return torch.cat(out)

@@ -1,0 +1,133 @@
+"""Islands: demes of generators, each with its own discriminator, exchanging their best members.
+
+With ``islands.count = K`` the experiment holds K demes on the whole data. Island 0 is the
+run's own population (seed ``seed``), so one island is exactly the plain run; island k > 0
+builds its generators, discriminator and random streams from ``derive_seed(seed, "island",
+k)``. Every generation each island runs its E-GAN generation; every ``migration_every``
+generations (synchronously, after all of them) each island sends copies of its
+``migrants`` best generators (weights, Adam state, running statistics) to the islands the
+topology names (``evogan.topology``); they replace the receiver's worst members, so the
+receiver keeps its best ``population_size - incoming``. Who goes where depends only on the
+fitness order inside each island, so migration is deterministic.
+
+Samples mix the islands by weights: uniform, or evolved (as Lipizzaner's ensemble): at
+every evaluation a (1+1)-ES, starting from the current weights, perturbs them
+log-normally and keeps a candidate only when the dataset's reverse KL (2-D mixtures) or
+FID (images) on held-out latents improves, so the evolved mixture never scores worse than
+the one it started from on that objective.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+import torch
+
+from .deme import Deme, ranked, sample_demes
+from .seeding import derive_seed, numpy_generator, torch_generator
+from .topology import topology
+
+__all__ = ["Islands", "attach_islands", "migrate", "ranked", "evolve_mixture", "island_config"]
+
+
+def island_config(config, k: int):
+    """Island k's config: the run's own for island 0, a seed of its own for the others."""
+    return config if k == 0 else dataclasses.replace(config, seed=derive_seed(config.seed, "island", k))
+
+
+def migrate(demes: list, senders: list[list[int]], migrants: int, generation: int) -> int:
+    """Every island sends copies of its ``migrants`` best to the islands that list it in ``senders``; they replace
+    the receiver's worst. All emigrants are chosen before anyone is replaced. Returns how many moved."""
+    if not migrants:
+        return 0
+    emigrants = [deme.emigrants(migrants) for deme in demes]
+    moved = 0
+    for j, deme in enumerate(demes):
+        incoming = []
+        for i in senders[j]:
+            for ind in emigrants[i]:
+                arrival = copy.deepcopy(ind)
+                arrival.lineage = {**ind.lineage, "migrant_from": i, "migrated_at": generation}
+                incoming.append(arrival)
+        if incoming:
+            deme.receive(incoming)
+            moved += len(incoming)
+    return moved
+
+
+def evolve_mixture(weights: np.ndarray, objective, steps: int, rng: np.random.Generator,
+                   sigma: float = 0.3) -> tuple[np.ndarray, float, float]:
+    """(1+1)-ES on mixture weights (positive, summing to 1), minimising ``objective``: log-normal perturbations, a
+    candidate kept only when strictly better. Returns (weights, their score, the starting weights' score)."""
+    best = np.asarray(weights, float) / np.sum(weights)
+    best_score = start_score = objective(best)
+    for _ in range(steps):
+        candidate = best * np.exp(sigma * rng.standard_normal(len(best)))
+        candidate /= candidate.sum()
+        score = objective(candidate)
+        if score < best_score:
+            best, best_score = candidate, score
+    return best, best_score, start_score
+
+
+class Islands:
+    """The experiment's hook for islands: migration, and the evolved mixture at evaluations."""
+
+    def __init__(self, experiment):
+        self.experiment, self.config = experiment, experiment.config
+        settings = self.config.islands
+        self.senders = topology(settings.topology, settings.count, settings.rows)
+        self.weights = np.full(settings.count, 1.0 / settings.count)
+        self.objective_key = "reverse_kl" if hasattr(experiment.data, "centres") else "fid"
+        self.score = float("nan")
+
+    def mixture(self) -> list[float]:
+        return self.weights.tolist()
+
+    def step(self, gen: int) -> dict:
+        settings, demes = self.config.islands, self.experiment.demes
+        moved = 0
+        if settings.migrants and gen % settings.migration_every == 0:
+            moved = migrate(demes, self.senders, settings.migrants, gen)
+        if settings.mixture == "evolved" and (gen % self.config.metrics.every == 0 or gen == self.config.generations):
+            self.weights, self.score, _ = evolve_mixture(
+                self.weights, lambda w: self._objective(w, gen), settings.mixture_steps,
+                numpy_generator(self.config.seed, gen, "mixture-es"))
+        return {"migrated": moved, "mixture": " ".join(f"{w:.4f}" for w in self.weights),
+                "mixture_objective": self.score}
+
+    @torch.no_grad()
+    def _objective(self, weights, gen: int) -> float:
+        """The dataset's reverse KL or FID of the islands mixed by ``weights``, on this generation's held-out latents."""
+        ex = self.experiment
+        rng = torch_generator(self.config.seed, gen, "mixture-heldout", device=ex.device)
+        samples = sample_demes(ex.demes, list(weights), ex.metric_samples, rng, best=False, generator=ex.generator,
+                               sample_latent=ex.sample_latent, running_stats=self.config.model.sample_norm == "running")
+        return float(ex.data.metrics(samples)[self.objective_key])
+
+
+def attach_islands(experiment) -> Islands | None:
+    """With ``islands.count > 1``: the experiment's islands 1..K-1 join deme 0, migration and the mixture run after
+    every generation, and samples mix the islands by the mixture weights. Returns the islands (None when off)."""
+    settings = experiment.config.islands
+    if settings.count == 1:
+        return None
+    if settings.backend == "ray":  # one actor per island 1..K-1, built there exactly as below
+        from .parallel.ray_islands import RayIslands
+
+        actors = RayIslands(experiment.config, experiment.device)
+        experiment.demes.extend(actors.demes)
+        experiment.closers.append(actors.close)
+    else:
+        for k in range(1, settings.count):
+            config = island_config(experiment.config, k)
+            adversary = experiment.new_adversary(config)
+            population = [experiment.new_individual(i, config) for i in range(config.population_size)]
+            experiment.demes.append(Deme(population, adversary,
+                                         experiment.make_toolbox(adversary, experiment.data, config), experiment.data))
+    islands = Islands(experiment)
+    experiment.hooks.append(islands.step)
+    experiment.mixture_weights = islands.mixture
+    return islands

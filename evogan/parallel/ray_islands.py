@@ -1,0 +1,184 @@
+"""Islands on Ray: one actor per island (1..count-1), created once, holding its deme on its device.
+
+Island 0 is the run's own population and stays in the driving process, which evolves it
+while the actors evolve theirs. What crosses the network: the generation number (every
+generation), the migrants (every ``migration_every``), latents in and samples out (at
+evaluations: the driver draws every latent from the run's stream, so the samples are those
+the in-process run draws), and the island states (at checkpoints). With the same seed a
+synchronous run gives the in-process result bit for bit. ``parallel.address`` joins an
+existing cluster; ``islands.cpus_per_island`` / ``gpus_per_island`` place the actors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+
+import ray
+import torch
+
+from ..allocator import tune_malloc
+from ..config import ConfigError
+from ..errors import TrainingFailed
+from ..plugins import load_plugins, resolve_plugin_paths
+from ..sampling import generate, split_evenly
+from .kit import pack, unpack
+from .ray_backend import connect
+
+__all__ = ["RemoteDeme", "RayIslands", "check_island_resources"]
+
+CPU = torch.device("cpu")
+
+
+def check_island_resources(settings, total: dict) -> None:
+    """A clear error, before training, when the cluster cannot ever hold the island actors asked for."""
+    actors = settings.count - 1
+    cpus, gpus = total.get("CPU", 0), total.get("GPU", 0)
+    if settings.gpus_per_island > 0 and actors * settings.gpus_per_island > gpus + 1e-9:
+        raise ConfigError(f"islands.gpus_per_island: {actors} island actors x {settings.gpus_per_island:g} GPU = "
+                          f"{actors * settings.gpus_per_island:g} GPUs, but the Ray cluster has {gpus:g}")
+    if actors * settings.cpus_per_island > cpus + 1e-9:
+        raise ConfigError(f"islands.count: {actors} island actors x {settings.cpus_per_island:g} CPU = "
+                          f"{actors * settings.cpus_per_island:g} CPUs, but the Ray cluster has {cpus:g} "
+                          "(island 0 runs in this process); use fewer islands or a smaller islands.cpus_per_island")
+
+
+@ray.remote
+class _IslandActor:
+    """Island k of a run: its deme, built exactly as the in-process run builds it."""
+
+    def __init__(self, config_box: list, k: int, plugins: list, threads: int, malloc: bool):
+        torch.set_num_threads(threads)
+        if malloc:
+            tune_malloc()
+        load_plugins(plugins)
+        from ..experiment import Experiment
+        from ..islands import island_config
+
+        config = config_box[0]
+        self.experiment = Experiment(config)  # a plain run of the same config: its networks, data, statistics
+        own = island_config(config, k)
+        deme = self.experiment.demes[0]
+        deme.adversary = self.experiment.new_adversary(own)
+        deme.population[:] = [self.experiment.new_individual(i, own) for i in range(own.population_size)]
+        deme.toolbox = self.experiment.make_toolbox(deme.adversary, deme.data, own)
+        self.deme = deme
+
+    def ready(self) -> int:
+        return os.getpid()
+
+    def node(self) -> str:
+        """The Ray node this island runs on."""
+        return ray.get_runtime_context().get_node_id()
+
+    def evolve(self, generation: int) -> None:
+        self.deme.evolve(generation, self.experiment.stats)
+
+    def emigrants(self, count: int):
+        return pack(self.deme.emigrants(count))
+
+    def receive(self, incoming) -> None:
+        self.deme.receive(unpack(incoming, self.experiment.device))
+
+    @torch.no_grad()
+    def sample(self, plan, best: bool, running_stats: bool):
+        """G(z) for each (member index, latents) of ``plan``, in order, with sample_population's chunks."""
+        members = self.deme.population[:1] if best else self.deme.population
+        out = []
+        for index, z in unpack(plan, self.experiment.device):
+            out += [generate(self.experiment.generator, members[index], part, running_stats=running_stats)
+                    for part in z.split(4096)]
+        return pack(torch.cat(out))
+
+    def state(self):
+        return pack(self.deme.state())
+
+    def load_state(self, state) -> None:
+        self.deme.load_state(unpack(state, self.experiment.device))
+
+
+class RemoteDeme:
+    """A deme that lives in an island actor, with the methods of :class:`~evogan.deme.Deme`."""
+
+    remote = True
+
+    def __init__(self, actor, population_size: int, home: torch.device):
+        self.actor, self.population_size, self.home = actor, population_size, home
+
+    def submit(self, generation: int):
+        ref = self.actor.evolve.remote(generation)
+        return lambda: _get(ref)
+
+    def evolve(self, generation: int, stats=None) -> None:
+        self.submit(generation)()
+
+    def sample(self, n: int, rng: torch.Generator, *, best: bool, generator, sample_latent, running_stats: bool):
+        members = 1 if best else self.population_size
+        plan = [(index, sample_latent(k, rng)) for index, k in enumerate(split_evenly(n, members)) if k]
+        return unpack(_get(self.actor.sample.remote(pack(plan), best, running_stats)), self.home)
+
+    def emigrants(self, count: int) -> list:
+        return unpack(_get(self.actor.emigrants.remote(count)), self.home)
+
+    def receive(self, incoming: list) -> None:
+        _get(self.actor.receive.remote(pack(incoming)))
+
+    def state(self) -> dict:
+        return unpack(_get(self.actor.state.remote()), self.home)
+
+    def load_state(self, state: dict) -> None:
+        _get(self.actor.load_state.remote(pack(state)))
+
+
+def _get(ref):
+    """``ray.get``; an island actor that died is one line (the run's last checkpoint resumes it exactly)."""
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayActorError as err:
+        raise TrainingFailed(f"an island actor died ({str(err).splitlines()[0][:160]}); resume the run from its last "
+                             "checkpoint with `evogan run --resume RUN_DIR` (synchronous islands give the same "
+                             "result)") from None
+    except ray.exceptions.RayTaskError as err:
+        raise err.as_instanceof_cause() from None
+
+
+class RayIslands:
+    """The island actors of one run: connects to Ray, checks the cluster, starts the actors; ``close`` ends them."""
+
+    def __init__(self, config, home: torch.device):
+        settings = config.islands
+        self._owns_ray = connect(config.parallel)
+        try:
+            check_island_resources(settings, ray.cluster_resources())
+        except ConfigError:
+            self.close()
+            raise
+        gpu = settings.gpus_per_island > 0
+        single = dataclasses.replace(config, islands=dataclasses.replace(settings, count=1, backend="inprocess"),
+                                     device="cuda" if gpu else ("cpu" if config.device == "auto" else config.device),
+                                     log=dataclasses.replace(config.log, progress=False))
+        threads = max(1, math.floor(settings.cpus_per_island))
+        plugins = resolve_plugin_paths(config.plugins)
+        options = dict(num_cpus=settings.cpus_per_island, num_gpus=settings.gpus_per_island)
+        self.actors = [_IslandActor.options(**options).remote([single], k, plugins, threads, config.tune_malloc)
+                       for k in range(1, settings.count)]
+        try:
+            ready, waiting = ray.wait([a.ready.remote() for a in self.actors], num_returns=len(self.actors),
+                                      timeout=config.parallel.start_timeout)
+            if waiting:
+                raise TrainingFailed(f"islands: {len(waiting)} of {len(self.actors)} island actors did not start within "
+                                     f"parallel.start_timeout = {config.parallel.start_timeout:g} s (busy cluster?)")
+            ray.get(ready)
+        except BaseException:
+            self.close()
+            raise
+        self.demes = [RemoteDeme(actor, config.population_size, home) for actor in self.actors]
+
+    def close(self) -> None:
+        for actor in getattr(self, "actors", []):
+            ray.kill(actor)
+        self.actors = []
+        if self._owns_ray and ray.is_initialized():
+            ray.shutdown()
+        self._owns_ray = False

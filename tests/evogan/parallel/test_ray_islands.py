@@ -1,0 +1,125 @@
+"""Islands on Ray: actors give the in-process result bit for bit, a killed island is one line and the run's
+checkpoint resumes it exactly, bad placement is one line before training, and a real two-node cluster."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from evogan import Config, ConfigError, Experiment, TrainingFailed
+from evogan.checkpoint import experiment_state, restore_experiment
+
+from ..test_islands import SMALL
+
+pytestmark = pytest.mark.timeout(600)
+ISLANDS = {"count": 3, "migration_every": 2, "mixture": "evolved", "mixture_steps": 4}
+
+
+def _config(generations: int = 6, **islands) -> Config:
+    return Config(generations=generations, **SMALL, islands={**ISLANDS, **islands})
+
+
+def _same_islands(a: Experiment, b: Experiment) -> None:
+    assert [r["d_loss"] for r in a.logbook] == [r["d_loss"] for r in b.logbook]
+    assert [r["mixture"] for r in a.logbook] == [r["mixture"] for r in b.logbook]
+    for x, y in zip([d.state() for d in a.demes], [d.state() for d in b.demes]):
+        assert [m["lineage"] for m in x["population"]] == [m["lineage"] for m in y["population"]]
+        for m, n in zip(x["population"], y["population"]):
+            assert all(torch.equal(m["weights"][k], n["weights"][k]) for k in m["weights"])
+        assert all(torch.equal(x["adversary"]["discriminator"][k], y["adversary"]["discriminator"][k])
+                   for k in x["adversary"]["discriminator"])
+
+
+def test_islands_on_ray_give_the_in_process_result(ray_session):
+    local = Experiment(_config())
+    local.run()
+    remote = Experiment(_config(backend="ray"))
+    try:
+        assert [d.remote for d in remote.demes] == [False, True, True]
+        remote.run()
+        _same_islands(local, remote)
+        assert local.evaluate_metrics() == remote.evaluate_metrics()
+        assert local.sample(50, source="best").equal(remote.sample(50, source="best"))
+    finally:
+        remote.close()
+        local.close()
+
+
+def test_a_killed_island_actor_is_one_line_and_its_checkpoint_resumes_exactly(ray_session):
+    import ray
+
+    whole = Experiment(_config(generations=8))
+    whole.run()
+    remote = Experiment(_config(generations=8, backend="ray"))
+    try:
+        remote.run(4)
+        saved = copy.deepcopy(experiment_state(remote))  # D trains in place: keep this generation's state
+        ray.kill(remote.demes[2].actor)
+        with pytest.raises(TrainingFailed, match="an island actor died.*--resume"):
+            remote.run(5)
+    finally:
+        remote.close()
+    again = Experiment(_config(generations=8, backend="ray"))
+    try:
+        restore_experiment(again, saved)
+        again.run()
+        _same_islands(whole, again)
+    finally:
+        again.close()
+        whole.close()
+
+
+def test_more_islands_than_the_cluster_holds_is_one_line_before_training(ray_session):
+    with pytest.raises(ConfigError, match=r"islands.count: 4 island actors x 1 CPU = 4 CPUs, but the Ray cluster has 2"):
+        Experiment(_config(count=5, backend="ray", migrants=0))
+    with pytest.raises(ConfigError, match=r"islands.gpus_per_island: 2 island actors x 0.5 GPU = 1 GPUs, but the Ray "
+                                          r"cluster has 0"):
+        Experiment(_config(backend="ray", gpus_per_island=0.5))
+
+
+TWO_NODES = r"""
+import json, sys
+import ray
+from ray.cluster_utils import Cluster
+from evogan import Config, Experiment
+
+small = json.loads(sys.argv[1])
+cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "object_store_memory": 80 * 2**20})
+try:
+    cluster.add_node(num_cpus=1, object_store_memory=80 * 2**20)
+    cluster.wait_for_nodes()
+    islands = {"count": 3, "migration_every": 2, "backend": "ray"}
+    remote = Experiment(Config(generations=4, **small, islands=islands, parallel={"address": cluster.address}))
+    try:
+        nodes = sorted(ray.get([deme.actor.node.remote() for deme in remote.demes[1:]]))
+        remote.run()
+        result = {"nodes": nodes, "cluster_nodes": len(ray.nodes()), "d_loss": [r["d_loss"] for r in remote.logbook],
+                  "metrics": remote.evaluate_metrics()}
+    finally:
+        remote.close()
+finally:
+    cluster.shutdown()
+local = Experiment(Config(generations=4, **small, islands={**islands, "backend": "inprocess"}))
+local.run()
+result["same"] = result["d_loss"] == [r["d_loss"] for r in local.logbook] and result["metrics"] == local.evaluate_metrics()
+print("RESULT " + json.dumps({k: v for k, v in result.items() if k != "metrics"}))
+"""
+
+
+def test_islands_across_a_real_two_node_cluster(tmp_path):
+    """Two raylets on this machine (ray.cluster_utils.Cluster), one CPU each: one island actor lands on each node,
+    and the result equals the in-process run; the cluster is torn down on every exit path."""
+    import json
+    import subprocess
+    import sys
+
+    script = tmp_path / "two_nodes.py"
+    script.write_text(TWO_NODES)
+    done = subprocess.run([sys.executable, str(script), json.dumps(SMALL)], capture_output=True, text=True, timeout=500)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    result = json.loads(lines[0][len("RESULT "):])
+    assert result["cluster_nodes"] == 2 and len(set(result["nodes"])) == 2  # an island on each node
+    assert result["same"]

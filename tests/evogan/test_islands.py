@@ -1,0 +1,123 @@
+"""Islands: topologies, migration on a hand-built case, seeding, the evolved mixture, resume, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from evogan import Config, ConfigError, Experiment
+from evogan.deme import Deme
+from evogan.individual import Individual
+from evogan.islands import evolve_mixture, migrate, ranked
+from evogan.runner import resume, run
+from evogan.topology import square_rows, topology
+
+SMALL = dict(population_size=3, batch_size=32, eval_batch_size=64, model={"hidden": 16, "g_layers": 2, "d_layers": 2},
+             metrics={"every": 4, "samples": 400}, log={"progress": False, "plots": False, "checkpoint_every": 4})
+
+
+def islands(**settings) -> Config:
+    generations = settings.pop("generations", 8)
+    return Config(generations=generations, **SMALL, islands={"count": 3, "migration_every": 2, **settings})
+
+
+def test_topologies_by_hand():
+    assert topology("ring", 4) == [[3], [0], [1], [2]]
+    assert topology("complete", 3) == [[1, 2], [0, 2], [0, 1]]
+    # 2 x 3 torus, row-major: island 0 at (0, 0) hears from (1, 0) = 3 above and below, (0, 2) = 2 and (0, 1) = 1
+    assert topology("torus", 6, 2) == [[1, 2, 3], [0, 2, 4], [0, 1, 5], [0, 4, 5], [1, 3, 5], [2, 3, 4]]
+    assert topology("torus", 9)[4] == [1, 3, 5, 7]  # 3 x 3: the centre hears from its 4 neighbours
+    assert square_rows(12) == 3 and square_rows(7) == 1 and topology("ring", 1) == [[]]
+    with pytest.raises(ConfigError, match=r"islands.rows: 4 does not divide islands.count = 6.*1, 2, 3, 6"):
+        topology("torus", 6, 4)
+
+
+def _member(name: str, value: float | None) -> Individual:
+    ind = Individual({"w": torch.tensor([float(len(name))])}, lineage={"id": name})
+    if value is not None:
+        ind.fitness.values = (value,)
+    return ind
+
+
+def test_migration_sends_copies_of_the_best_chosen_before_anyone_is_replaced():
+    demes = [Deme([_member(f"{i}{tag}", value) for tag, value in members], None, None, None)
+             for i, members in enumerate([[("a", 0.5), ("b", 0.9), ("c", 0.1)],
+                                          [("a", 0.3), ("b", None), ("c", 0.7)],
+                                          [("a", 99.0), ("b", 0.2), ("c", 0.4)]])]
+    assert [m.lineage["id"] for m in ranked(demes[1].population)] == ["1c", "1a", "1b"]  # invalid fitness last
+    originals = [list(d.population) for d in demes]
+    moved = migrate(demes, topology("ring", 3), migrants=1, generation=6)
+    assert moved == 3
+    ids = [[m.lineage["id"] for m in d.population] for d in demes]
+    # each island keeps its best 2 in rank order, then the previous island's best arrives in place of its worst
+    assert ids == [["0b", "0a", "2a"], ["1c", "1a", "0b"], ["2a", "2c", "1c"]]
+    # island 1 got island 0's own best (0b), not island 2's 99.0 that island 0 received in the same migration
+    arrived = demes[1].population[2]
+    assert arrived.lineage["migrant_from"] == 0 and arrived.lineage["migrated_at"] == 6
+    assert arrived is not originals[0][1] and torch.equal(arrived["w"], originals[0][1]["w"])
+    assert "migrant_from" not in originals[0][1].lineage  # the sender's member is untouched
+    assert migrate(demes, topology("ring", 3), migrants=0, generation=8) == 0
+
+
+def test_island_zero_of_isolated_islands_is_the_plain_run_and_the_other_islands_differ(tmp_path):
+    plain = Experiment(Config(generations=4, **SMALL))
+    plain.run()
+    isolated = Experiment(islands(generations=4, migrants=0))
+    isolated.run()
+    assert len(isolated.demes) == 3
+    for a, b in zip(plain.population, isolated.demes[0].population):
+        assert all(torch.equal(a[k], b[k]) for k in a)
+    assert [r["d_loss"] for r in plain.logbook] == [r["d_loss"] for r in isolated.logbook]
+    first = isolated.demes[1].population[0]
+    assert not torch.equal(first["0.weight"], isolated.demes[0].population[0]["0.weight"])
+    assert isolated.demes[1].logbook[-1]["gen"] == 4 and isolated.demes[2].logbook[-1]["gen"] == 4
+    plain.close()
+    isolated.close()
+
+
+def test_the_evolved_mixture_never_scores_worse_than_where_it_started():
+    target = np.array([0.7, 0.2, 0.1])
+    weights, score, start = evolve_mixture(np.ones(3), lambda w: float(np.sum((w - target) ** 2)), 200,
+                                           np.random.default_rng(0))
+    assert score <= start and score < 0.01 and weights.sum() == pytest.approx(1.0) and (weights > 0).all()
+    ex = Experiment(islands(generations=4, mixture="evolved", mixture_steps=8))
+    ex.run()
+    uniform = ex.islands._objective(np.full(3, 1 / 3), 4)
+    assert ex.islands.score <= uniform
+    assert ex.logbook[-1]["mixture_objective"] == ex.islands.score
+    assert ex.mixture_weights() == pytest.approx(ex.islands.weights.tolist())
+    ex.close()
+
+
+def test_an_islands_run_resumes_to_the_uninterrupted_result(tmp_path):
+    whole = run(islands(), tmp_path / "whole")
+    part = run(islands(generations=4), tmp_path / "part")
+    resumed = resume(part, ["generations=8"], progress=False)
+    rows = [[json.loads(line) for line in open(d / "logbook.jsonl")] for d in (whole, resumed)]
+    for a, b in zip(*rows):
+        assert {k: v for k, v in a.items() if k not in ("seconds", "wall_time")} == \
+               {k: v for k, v in b.items() if k not in ("seconds", "wall_time")}
+    finals = [json.loads((d / "metrics.json").read_text()) for d in (whole, resumed)]
+    assert finals[0]["reverse_kl"] == finals[1]["reverse_kl"] and finals[0]["gap_mass"] == finals[1]["gap_mass"]
+    assert rows[0][1]["migrated"] == 3 and rows[0][0]["migrated"] == 0  # ring of 3, every 2 generations
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"migrants": 3}, r"islands.migrants: 3 from each of up to 1 neighbours would replace 3 of population_size = 3"),
+    ({"topology": "complete", "migrants": 2}, r"up to 2 neighbours would replace 4"),
+    ({"topology": "torus", "rows": 2}, r"islands.rows: 2 does not divide islands.count = 3"),
+    ({"topology": "star"}, r"islands.topology: 'star' is not valid"),
+])
+def test_bad_island_settings_are_one_line(settings, message):
+    with pytest.raises(ConfigError, match=message):
+        islands(**settings)
+
+
+def test_islands_do_not_combine_with_dyngan_or_another_children_backend():
+    with pytest.raises(ConfigError, match="islands and dyngan.enabled do not combine"):
+        Config(**SMALL, islands={"count": 2}, dyngan={"enabled": True})
+    with pytest.raises(ConfigError, match="parallel.backend is 'vectorized'"):
+        Config(**SMALL, islands={"count": 2}, parallel={"backend": "vectorized"})
