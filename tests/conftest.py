@@ -79,6 +79,7 @@ def stable_logbook(logbook) -> list[dict]:
 
 #: what ``pytest -m "not slow"`` leaves out: Ray, subprocesses, multi-seed training runs (each several seconds)
 SLOW_FILES = {"test_integration.py", "test_image_run.py", "test_ray_backend.py", "test_ray_cli.py", "test_allocator.py",
+              "test_ray_islands.py",
               "test_inception.py"}
 SLOW_TESTS = {"test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_run",
               "test_ctrl_c_finishes_the_generation_writes_a_checkpoint_and_resume_completes",

@@ -33,9 +33,18 @@ from ..plugins import load_plugins, resolve_plugin_paths
 from ..sampling import split_evenly
 from .kit import pack, unpack
 
-__all__ = ["RayBackend", "connect", "check_address", "check_resources"]
+__all__ = ["RayBackend", "connect", "check_address", "check_resources", "prepare_actor"]
 
 CPU = torch.device("cpu")
+
+
+def prepare_actor(threads: int, malloc: bool, plugins: list) -> None:
+    """What every evogan actor does first: its torch threads, the allocator, the run's plugins (before anything is
+    unpickled that refers to their operators)."""
+    torch.set_num_threads(threads)
+    if malloc:
+        tune_malloc()
+    load_plugins(plugins)
 
 
 @ray.remote
@@ -43,10 +52,7 @@ class _Worker:
     """One worker: a replica of the breeding operators on this actor's device."""
 
     def __init__(self, kit_ref: list, plugins: list, device: str, threads: int, malloc: bool):
-        torch.set_num_threads(threads)
-        if malloc:
-            tune_malloc()
-        load_plugins(plugins)  # before the kit is unpickled: it refers to the plugins' operators
+        prepare_actor(threads, malloc, plugins)  # before the kit is unpickled: it refers to the plugins' operators
         self.device = torch.device(device)
         self.kit = ray.get(kit_ref[0]).replicate(self.device)
         self.toolbox = self.kit.toolbox()

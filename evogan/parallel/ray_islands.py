@@ -18,13 +18,12 @@ import os
 import ray
 import torch
 
-from ..allocator import tune_malloc
 from ..config import ConfigError
 from ..errors import TrainingFailed
-from ..plugins import load_plugins, resolve_plugin_paths
+from ..plugins import resolve_plugin_paths
 from ..sampling import generate, split_evenly
 from .kit import pack, unpack
-from .ray_backend import connect
+from .ray_backend import connect, prepare_actor
 
 __all__ = ["RemoteDeme", "RayIslands", "check_island_resources"]
 
@@ -49,10 +48,7 @@ class _IslandActor:
     """Island k of a run: its deme, built exactly as the in-process run builds it."""
 
     def __init__(self, config_box: list, k: int, plugins: list, threads: int, malloc: bool):
-        torch.set_num_threads(threads)
-        if malloc:
-            tune_malloc()
-        load_plugins(plugins)
+        prepare_actor(threads, malloc, plugins)
         from ..experiment import Experiment
         from ..islands import island_config
 
