@@ -1,7 +1,12 @@
 """Errors that reach the user as one line (no torch import: the CLI catches them before loading anything heavy)."""
 
-__all__ = ["TrainingFailed"]
+__all__ = ["TrainingFailed", "IslandLost"]
 
 
 class TrainingFailed(RuntimeError):
     """A run that cannot go on (training diverged, parallel workers cannot start), phrased as one line."""
+
+
+class IslandLost(TrainingFailed):
+    """An island actor died (a crash, a lost node); the run's last checkpoint continues it exactly, which the runner
+    does by itself up to ``parallel.max_restarts`` times."""

@@ -39,7 +39,7 @@ from .checkpoint import (DamagedCheckpoint, check_fits, checkpoint_files, experi
                          plain, restore_experiment, save_checkpoint)
 from .config import (Config, ConfigError, config_to_dict, config_to_toml, flat_config, load_config,
                      unsafe_to_resume)
-from .errors import TrainingFailed
+from .errors import IslandLost, TrainingFailed
 from .experiment import Experiment
 from .parallel.kit import tree_map
 from .progress import Progress
@@ -257,7 +257,7 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
     run_dir = make_run_dir(config, out, root)
     (run_dir / "config.toml").write_text(config_to_toml(config))
     try:
-        _execute(config, run_dir, progress, resuming=False)
+        _execute_restarting(config, run_dir, progress, resuming=False)
     except BaseException:
         if [p.name for p in run_dir.iterdir()] == ["config.toml"]:  # failed before its first file: leave no husk
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -278,8 +278,24 @@ def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | N
         raise ConfigError(f"--resume {run_dir}: no checkpoint in {run_dir / 'checkpoints'}; "
                           "start it again with `evogan run`")
     config = load_config(run_dir / "config.toml", list(overrides))
-    _execute(config, run_dir, progress, resuming=True)
+    _execute_restarting(config, run_dir, progress, resuming=True)
     return run_dir
+
+
+def _execute_restarting(config: Config, run_dir: Path, progress: bool | None, resuming: bool) -> None:
+    """``_execute``; when an island actor dies, the run continues from its last checkpoint with fresh actors (the same
+    result: migration is synchronous), up to ``parallel.max_restarts`` times."""
+    restarts = 0
+    while True:
+        try:
+            return _execute(config, run_dir, progress, resuming)
+        except IslandLost as err:
+            if restarts >= config.parallel.max_restarts or not checkpoint_files(run_dir / "checkpoints"):
+                raise
+            restarts += 1
+            print(f"evogan: {str(err).split(';')[0]}; restarting the islands from the last checkpoint "
+                  f"({restarts} of parallel.max_restarts = {config.parallel.max_restarts})", file=sys.stderr)
+            resuming = True
 
 
 def _load_checkpoint(experiment: Experiment, run_dir: Path) -> dict:

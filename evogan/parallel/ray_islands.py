@@ -19,7 +19,7 @@ import ray
 import torch
 
 from ..config import ConfigError
-from ..errors import TrainingFailed
+from ..errors import IslandLost, TrainingFailed
 from ..plugins import resolve_plugin_paths
 from ..sampling import generate, split_evenly
 from .kit import pack, unpack
@@ -132,9 +132,8 @@ def _get(ref):
     try:
         return ray.get(ref)
     except ray.exceptions.RayActorError as err:
-        raise TrainingFailed(f"an island actor died ({str(err).splitlines()[0][:160]}); resume the run from its last "
-                             "checkpoint with `evogan run --resume RUN_DIR` (synchronous islands give the same "
-                             "result)") from None
+        raise IslandLost(f"an island actor died ({str(err).splitlines()[0][:160]}); `evogan run --resume RUN_DIR` "
+                         "continues from the last checkpoint with the same result") from None
     except ray.exceptions.RayTaskError as err:
         raise err.as_instanceof_cause() from None
 

@@ -8,7 +8,8 @@ import copy
 import pytest
 import torch
 
-from evogan import Config, ConfigError, Experiment, TrainingFailed
+from evogan import Config, ConfigError, Experiment
+from evogan.errors import IslandLost
 from evogan.checkpoint import experiment_state, restore_experiment
 
 from ..test_islands import SMALL
@@ -57,7 +58,7 @@ def test_a_killed_island_actor_is_one_line_and_its_checkpoint_resumes_exactly(ra
         remote.run(4)
         saved = copy.deepcopy(experiment_state(remote))  # D trains in place: keep this generation's state
         ray.kill(remote.demes[2].actor)
-        with pytest.raises(TrainingFailed, match="an island actor died.*--resume"):
+        with pytest.raises(IslandLost, match="an island actor died.*--resume"):
             remote.run(5)
     finally:
         remote.close()
@@ -123,3 +124,33 @@ def test_islands_across_a_real_two_node_cluster(tmp_path):
     result = json.loads(lines[0][len("RESULT "):])
     assert result["cluster_nodes"] == 2 and len(set(result["nodes"])) == 2  # an island on each node
     assert result["same"]
+
+
+def test_the_runner_restarts_a_dead_island_from_its_checkpoint_and_ends_with_the_same_result(ray_session, tmp_path,
+                                                                                             monkeypatch, capsys):
+    import json
+
+    import ray
+
+    from evogan.parallel.ray_islands import RemoteDeme
+    from evogan.runner import run
+
+    submit, killed = RemoteDeme.submit, []
+
+    def kill_once_at_generation_5(self, generation):  # a real actor death, timed by the test
+        if generation == 5 and not killed:
+            killed.append(generation)
+            ray.kill(self.actor)
+        return submit(self, generation)
+
+    monkeypatch.setattr(RemoteDeme, "submit", kill_once_at_generation_5)
+    settings = dict(log={**SMALL["log"], "checkpoint_every": 2})
+    remote = run(Config(generations=8, **{**SMALL, **settings}, islands={**ISLANDS, "backend": "ray"}),
+                 tmp_path / "ray")
+    assert killed == [5] and "restarting the islands from the last checkpoint (1 of" in capsys.readouterr().err
+    local = run(Config(generations=8, **{**SMALL, **settings}, islands=ISLANDS), tmp_path / "local")
+    rows = [[{k: v for k, v in json.loads(line).items() if k not in ("seconds", "wall_time")}
+             for line in open(d / "logbook.jsonl")] for d in (remote, local)]
+    assert len(rows[0]) == 8 and rows[0] == rows[1]
+    finals = [json.loads((d / "metrics.json").read_text()) for d in (remote, local)]
+    assert {k: v for k, v in finals[0].items() if "wall" not in k} == {k: v for k, v in finals[1].items() if "wall" not in k}
