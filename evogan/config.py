@@ -215,6 +215,9 @@ class IslandsConfig:
     migration_every: int = _opt(10, "generations between migrations (after every island's generation)", lo=1)
     migrants: int = _opt(1, "best generators an island sends to each neighbour; they replace the receiver's worst "
                          "(migrants x neighbours must stay below population_size); 0: isolated islands", lo=0)
+    discriminators: bool = _opt(False, "also migrate discriminators (Lipizzaner): at each migration an island adopts, "
+                                "among its own and its neighbours' discriminators, the one with the lowest L_D on its "
+                                "real data and its own generators' fakes (standard family only)")
     mixture: str = _opt("uniform", "how samples mix the islands: uniform, or evolved weights (a (1+1)-ES minimising the "
                         "dataset's reverse KL or FID on held-out latents at every evaluation)",
                         choices=("uniform", "evolved"))
@@ -396,6 +399,9 @@ def _check_islands(config) -> None:
                           f"allowed: migrants x neighbours < population_size")
     if config.dyngan.enabled:
         raise ConfigError("islands.count: islands and dyngan.enabled do not combine yet; use one of them")
+    if islands.discriminators and config.adversary != "standard":
+        raise ConfigError(f"islands.discriminators: choosing among discriminators needs the standard family's L_D; "
+                          f"adversary is {config.adversary!r}")
     if config.parallel.backend != "inprocess":
         raise ConfigError(f"islands.count: islands train their children in process for now; parallel.backend is "
                           f"{config.parallel.backend!r}, set it to 'inprocess'")

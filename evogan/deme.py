@@ -20,6 +20,7 @@ from deap import tools
 from .algorithms import ea_generation
 from .individual import same_individual
 from .sampling import sample_population
+from .seeding import torch_generator
 
 __all__ = ["Deme", "evolve_demes", "ranked", "proportional_counts", "sample_demes"]
 
@@ -45,6 +46,7 @@ class Deme:
     logbook: tools.Logbook = field(default_factory=tools.Logbook)
     halloffame: tools.HallOfFame = field(default_factory=lambda: tools.HallOfFame(1, similar=same_individual))
     invalid_streak: int = 0  # generations in a row with every child invalid (the loop stops the run at 3)
+    make_fakes: object = None  # fn(members, n, rng) -> samples: the experiment's sample_population on its networks
     remote = False
 
     def evolve(self, generation: int, stats=None) -> None:
@@ -67,6 +69,28 @@ class Deme:
     def receive(self, incoming: list) -> None:
         """``incoming`` replace the worst members (the others keep their rank order)."""
         self.population[:] = ranked(self.population)[:len(self.population) - len(incoming)] + list(incoming)
+
+    def discriminator(self) -> dict:
+        """A copy of the adversary's state (weights and optimizer moments), to migrate."""
+        return copy.deepcopy(self.adversary.state_dict())
+
+    @torch.no_grad()
+    def adopt_discriminator(self, candidates: list[dict], identity: tuple, batch_size: int) -> int:
+        """Keep, among its own discriminator (0) and ``candidates`` (1, 2, ...), the one with the lowest L_D on a batch
+        of this deme's real data and of its population's fakes, drawn from the stream ``torch_generator(*identity)``;
+        returns the index kept."""
+        rng = torch_generator(*identity, device=self.adversary.device)
+        real = self.data.sample(batch_size, rng)
+        fake = self.make_fakes(self.population, batch_size, rng)
+        judge = self.adversary.replica(self.adversary.device)
+        losses = []
+        for state in [self.adversary.state_dict(), *candidates]:
+            judge.load_shared_state(state["discriminator"])
+            losses.append(float(judge.loss(real, fake)))
+        best = min(range(len(losses)), key=losses.__getitem__)
+        if best:
+            self.adversary.load_state_dict(candidates[best - 1])
+        return best
 
     def state(self) -> dict:
         from .checkpoint import deme_state

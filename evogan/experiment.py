@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 
 import operators
@@ -20,6 +22,7 @@ from .islands import attach_islands
 from .niches import attach_niches
 from .parallel import BACKENDS, BreedingKit
 from .plugins import load_plugins
+from .sampling import sample_population
 from .seeding import derive_seed, torch_generator
 from .strategy import build_strategy, mutation_arguments
 
@@ -66,7 +69,8 @@ class Experiment:
         make_backend = BACKENDS.get(config.parallel.backend, "parallel.backend")
         self.sample_latent = operators.latent_sampler(config)
         population = [self.new_individual(i) for i in range(config.population_size)]
-        self.demes = [Deme(population, self.new_adversary(config), None, self.data)]
+        self.make_fakes = partial(sample_population, generator=self.generator, sample_latent=self.sample_latent)
+        self.demes = [Deme(population, self.new_adversary(config), None, self.data, make_fakes=self.make_fakes)]
         self.hooks = []  # fn(generation) -> dict of logbook fields, after every deme's generation
         self.mixture_weights = lambda: [1.0] * len(self.demes)  # how samples mix the demes
         self.niches = attach_niches(self)  # DynGAN (dyngan.enabled), else None

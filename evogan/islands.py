@@ -29,7 +29,8 @@ from .deme import Deme, ranked, sample_demes
 from .seeding import derive_seed, numpy_generator, torch_generator
 from .topology import topology
 
-__all__ = ["Islands", "attach_islands", "migrate", "ranked", "evolve_mixture", "island_config"]
+__all__ = ["Islands", "attach_islands", "migrate", "migrate_discriminators", "ranked", "evolve_mixture",
+           "island_config"]
 
 
 def island_config(config, k: int):
@@ -55,6 +56,18 @@ def migrate(demes: list, senders: list[list[int]], migrants: int, generation: in
             deme.receive(incoming)
             moved += len(incoming)
     return moved
+
+
+def migrate_discriminators(demes: list, senders: list[list[int]], generation: int, *, seed: int,
+                           batch_size: int) -> int:
+    """Every island adopts, among its own discriminator and copies of its senders', the one with the lowest L_D on its
+    own real data and generators (Lipizzaner); all copies are taken before anyone adopts. Returns how many changed."""
+    offered = [deme.discriminator() for deme in demes]
+    changed = 0
+    for j, deme in enumerate(demes):
+        identity = (seed, generation, "discriminator-migration", j)
+        changed += deme.adopt_discriminator([offered[i] for i in senders[j]], identity, batch_size) > 0
+    return changed
 
 
 def evolve_mixture(weights: np.ndarray, objective, steps: int, rng: np.random.Generator,
@@ -88,14 +101,17 @@ class Islands:
 
     def step(self, gen: int) -> dict:
         settings, demes = self.config.islands, self.experiment.demes
-        moved = 0
-        if settings.migrants and gen % settings.migration_every == 0:
+        moved, adopted = 0, 0
+        if gen % settings.migration_every == 0:
             moved = migrate(demes, self.senders, settings.migrants, gen)
+            if settings.discriminators:
+                adopted = migrate_discriminators(demes, self.senders, gen, seed=self.config.seed,
+                                                 batch_size=self.config.eval_batch_size)
         if settings.mixture == "evolved" and (gen % self.config.metrics.every == 0 or gen == self.config.generations):
             self.weights, self.score, _ = evolve_mixture(
                 self.weights, lambda w: self._objective(w, gen), settings.mixture_steps,
                 numpy_generator(self.config.seed, gen, "mixture-es"))
-        return {"migrated": moved, "mixture": " ".join(f"{w:.4f}" for w in self.weights),
+        return {"migrated": moved, "discriminators_adopted": adopted, "mixture": " ".join(f"{w:.4f}" for w in self.weights),
                 "mixture_objective": self.score}
 
     @torch.no_grad()
@@ -126,7 +142,8 @@ def attach_islands(experiment) -> Islands | None:
             adversary = experiment.new_adversary(config)
             population = [experiment.new_individual(i, config) for i in range(config.population_size)]
             experiment.demes.append(Deme(population, adversary,
-                                         experiment.make_toolbox(adversary, experiment.data, config), experiment.data))
+                                         experiment.make_toolbox(adversary, experiment.data, config), experiment.data,
+                                         make_fakes=experiment.make_fakes))
     islands = Islands(experiment)
     experiment.hooks.append(islands.step)
     experiment.mixture_weights = islands.mixture

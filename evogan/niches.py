@@ -162,7 +162,7 @@ class DynamicNiches:
         population = copy.deepcopy(parent.population)
         for ind in population:
             ind.lineage = {**ind.lineage, "niche": len(self.demes)}
-        return Deme(population, adversary, self.make_toolbox(adversary, data), data)
+        return Deme(population, adversary, self.make_toolbox(adversary, data), data, make_fakes=parent.make_fakes)
 
 
 def attach_niches(experiment) -> DynamicNiches | None:

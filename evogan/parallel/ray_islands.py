@@ -87,6 +87,12 @@ class _IslandActor:
                     for part in z.split(4096)]
         return pack(torch.cat(out))
 
+    def discriminator(self):
+        return pack(self.deme.discriminator())
+
+    def adopt_discriminator(self, candidates, identity: tuple, batch_size: int) -> int:
+        return self.deme.adopt_discriminator(unpack(candidates, self.experiment.device), identity, batch_size)
+
     def state(self):
         return pack(self.deme.state())
 
@@ -119,6 +125,12 @@ class RemoteDeme:
 
     def receive(self, incoming: list) -> None:
         _get(self.actor.receive.remote(pack(incoming)))
+
+    def discriminator(self) -> dict:
+        return unpack(_get(self.actor.discriminator.remote()), self.home)
+
+    def adopt_discriminator(self, candidates: list[dict], identity: tuple, batch_size: int) -> int:
+        return _get(self.actor.adopt_discriminator.remote(pack(candidates), identity, batch_size))
 
     def state(self) -> dict:
         return unpack(_get(self.actor.state.remote()), self.home)

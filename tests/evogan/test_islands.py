@@ -121,3 +121,52 @@ def test_islands_do_not_combine_with_dyngan_or_another_children_backend():
         Config(**SMALL, islands={"count": 2}, dyngan={"enabled": True})
     with pytest.raises(ConfigError, match="parallel.backend is 'vectorized'"):
         Config(**SMALL, islands={"count": 2}, parallel={"backend": "vectorized"})
+
+
+def _hand_loss(ex, d_state, real, fake) -> float:
+    """L_D = mean softplus(-D(real)) + mean softplus(D(fake)), with D's module loaded by hand (unpacked data)."""
+    import copy
+
+    import torch.nn.functional as F
+
+    module = copy.deepcopy(ex.adversary.discriminator)
+    module.load_state_dict(d_state["discriminator"])
+    return float(F.softplus(-module(real)).mean() + F.softplus(module(fake)).mean())
+
+
+def test_discriminator_migration_adopts_the_lowest_loss_among_own_and_neighbours_chosen_before_anyone_adopts():
+    from evogan.islands import migrate_discriminators
+    from evogan.seeding import torch_generator
+
+    ex = Experiment(islands(generations=2, migrants=0, discriminators=True))
+    with torch.no_grad():  # island 0's D calls everything real: a hopeless judge of island 0's fakes
+        last = [m for m in ex.demes[0].adversary.discriminator if hasattr(m, "bias")][-1]
+        last.bias.fill_(20.0)
+    before = [d.discriminator() for d in ex.demes]
+    senders = topology("ring", 3)
+    expected = []
+    for j, deme in enumerate(ex.demes):
+        rng = torch_generator(ex.config.seed, 6, "discriminator-migration", j)
+        with torch.no_grad():
+            real = deme.data.sample(ex.config.eval_batch_size, rng)
+            fake = ex.make_fakes(deme.population, ex.config.eval_batch_size, rng)
+            losses = [_hand_loss(ex, state, real, fake) for state in [before[j]] + [before[i] for i in senders[j]]]
+        expected.append(([j] + senders[j])[int(np.argmin(losses))])
+    assert expected[0] == 2  # island 0 drops its hopeless D for its neighbour's
+    changed = migrate_discriminators(ex.demes, senders, 6, seed=ex.config.seed, batch_size=ex.config.eval_batch_size)
+    assert changed == sum(e != j for j, e in enumerate(expected))
+    for j, deme in enumerate(ex.demes):
+        now = deme.adversary.state_dict()["discriminator"]
+        source = before[expected[j]]["discriminator"]
+        assert all(torch.equal(now[k], source[k]) for k in now), j  # island 1 compares against 0's original D
+    ex.close()
+
+
+def test_discriminator_migration_runs_in_the_loop_and_needs_the_standard_family():
+    ex = Experiment(islands(generations=4, discriminators=True))
+    ex.run()
+    adopted = [row["discriminators_adopted"] for row in ex.logbook]
+    assert adopted[0] == adopted[2] == 0 and all(isinstance(a, int) for a in adopted)  # migrations at 2 and 4 only
+    ex.close()
+    with pytest.raises(ConfigError, match="islands.discriminators: .* adversary is 'began_v3'"):
+        Config(**SMALL, adversary="began_v3", mutations=["began"], islands={"count": 2, "discriminators": True})

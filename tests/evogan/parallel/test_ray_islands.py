@@ -15,7 +15,7 @@ from evogan.checkpoint import experiment_state, restore_experiment
 from ..test_islands import SMALL
 
 pytestmark = pytest.mark.timeout(600)
-ISLANDS = {"count": 3, "migration_every": 2, "mixture": "evolved", "mixture_steps": 4}
+ISLANDS = {"count": 3, "migration_every": 2, "mixture": "evolved", "mixture_steps": 4, "discriminators": True}
 
 
 def _config(generations: int = 6, **islands) -> Config:
