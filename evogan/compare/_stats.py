@@ -31,7 +31,7 @@ __all__ = ["welch_test", "mann_whitney_test", "holm", "hedges_g", "bootstrap_dif
 #: final-metric keys that describe the run rather than measure it
 NOT_METRICS = DESCRIPTIVE_KEYS
 #: metrics where lower is better
-LOWER_IS_BETTER = {"reverse_kl", "fid", "kl", "wall_time", "gap_mass"}
+LOWER_IS_BETTER = {"reverse_kl", "fid", "kl", "wall_time", "gap_mass", "spread_radial", "spread_tangential"}
 #: metrics that measure the machine as much as the strategy: reported, tested only on request
 MACHINE_DEPENDENT = {"wall_time"}
 #: metrics computed from the high-quality samples only (the mixture benchmarks)
