@@ -96,7 +96,11 @@ SLOW_TESTS = {"test_sigkill_at_random_moments_then_resume_gives_the_uninterrupte
               "test_resume_refuses_a_config_changed_in_keys_that_change_the_run",
               "test_a_file_size_limit_while_checkpointing_is_one_line_and_a_non_zero_exit",
               "test_the_api_reference_builds_without_warnings", "test_export_command_and_its_errors",
-              "test_export_writes_a_file_that_samples_with_torch_alone", "test_sweep_errors_are_one_line_before_any_run"}
+              "test_export_writes_a_file_that_samples_with_torch_alone", "test_sweep_errors_are_one_line_before_any_run",
+              # multi-run tests of this stop's features: covered by the full suite
+              "test_an_islands_run_resumes_to_the_uninterrupted_result",
+              "test_sweep_runs_the_cartesian_product_and_reports_config_diffs_per_seed_values_and_mode_centres",
+              "test_island_zero_of_isolated_islands_is_the_plain_run_and_the_other_islands_differ"}
 
 
 def pytest_collection_modifyitems(config, items):
