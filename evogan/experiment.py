@@ -65,12 +65,14 @@ class Experiment:
         self.device = resolve_device(config.device)
         self.data = DATASETS.get(config.dataset, "dataset")(config, self.device)
         check_memory(config, self.data, self.device)  # before the first allocation that could not fit
-        self.generator = _seeded_models(config, self.data, "discriminator")[0].to(self.device)
+        generator, discriminator = _seeded_models(config, self.data, "discriminator")
+        self.generator = generator.to(self.device)
         make_backend = BACKENDS.get(config.parallel.backend, "parallel.backend")
         self.sample_latent = operators.latent_sampler(config)
         population = [self.new_individual(i) for i in range(config.population_size)]
         self.make_fakes = partial(sample_population, generator=self.generator, sample_latent=self.sample_latent)
-        self.demes = [Deme(population, self.new_adversary(config), None, self.data, make_fakes=self.make_fakes)]
+        self.demes = [Deme(population, self.new_adversary(config, discriminator), None, self.data,
+                           make_fakes=self.make_fakes)]
         self.hooks = []  # fn(generation) -> dict of logbook fields, after every deme's generation
         self.mixture_weights = lambda: [1.0] * len(self.demes)  # how samples mix the demes
         self.niches = attach_niches(self)  # DynGAN (dyngan.enabled), else None
@@ -92,10 +94,12 @@ class Experiment:
         return build_strategy(config or self.config, generator=self.generator, adversary=adversary, data=data,
                               sample_latent=self.sample_latent)
 
-    def new_adversary(self, config: Config):
-        """A discriminator family instance with D initialised from ``config.seed``."""
+    def new_adversary(self, config: Config, discriminator=None):
+        """A discriminator family instance with D initialised from ``config.seed`` (``discriminator``: one already
+        built from it, so start-up builds the networks once)."""
         family = ADVERSARIES.get(config.adversary, "adversary")
-        discriminator = _seeded_models(config, self.data, "discriminator")[1]
+        if discriminator is None:
+            discriminator = _seeded_models(config, self.data, "discriminator")[1]
         if hasattr(family, "build_network"):  # a family with its own kind of D (BEGAN's autoencoders)
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(derive_seed(config.seed, "init", "discriminator", config.adversary))
