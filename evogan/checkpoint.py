@@ -40,7 +40,7 @@ import torch
 from .individual import Individual
 from .parallel.kit import tree_map
 
-__all__ = ["plain", "experiment_state", "restore_experiment", "check_fits", "save_checkpoint", "read_checkpoint",
+__all__ = ["plain", "individual_state", "individual_from_state", "experiment_state", "restore_experiment", "check_fits", "save_checkpoint", "read_checkpoint",
            "load_latest_checkpoint", "checkpoint_files", "DamagedCheckpoint", "CHECKPOINT_VERSION"]
 
 CHECKPOINT_VERSION = 1
@@ -66,12 +66,14 @@ def plain(obj):
     return tree_map(_plain_leaf, obj, leaf=(torch.Tensor, np.ndarray, np.generic))
 
 
-def _individual_state(ind) -> dict:
+def individual_state(ind) -> dict:
+    """A member as plain data (weights, Adam state, lineage, scores, fitness)."""
     return {"weights": dict(ind), "adam": ind.adam, "lineage": ind.lineage, "scores": ind.scores,
             "fitness": list(ind.fitness.values) if ind.fitness.valid else None}
 
 
-def _individual(state: dict) -> Individual:
+def individual_from_state(state: dict) -> Individual:
+    """The inverse of ``individual_state``."""
     ind = Individual(state["weights"], adam=state["adam"], lineage=state["lineage"], scores=state["scores"])
     if state["fitness"] is not None:
         ind.fitness.values = tuple(state["fitness"])
@@ -94,18 +96,18 @@ def _fill_logbook(logbook, state: dict) -> None:
 def _fill_halloffame(halloffame, states: list) -> None:
     halloffame.clear()
     for state in states:
-        halloffame.insert(_individual(state))
+        halloffame.insert(individual_from_state(state))
 
 
 def deme_state(deme) -> dict:
     """A deme's population, adversary, logbook and hall of fame as plain data."""
-    return {"population": [_individual_state(i) for i in deme.population], "adversary": deme.adversary.state_dict(),
-            "logbook": _logbook_state(deme.logbook), "halloffame": [_individual_state(i) for i in deme.halloffame]}
+    return {"population": [individual_state(i) for i in deme.population], "adversary": deme.adversary.state_dict(),
+            "logbook": _logbook_state(deme.logbook), "halloffame": [individual_state(i) for i in deme.halloffame]}
 
 
 def load_deme_state(deme, state: dict) -> None:
     """The inverse of ``deme_state``, into an existing deme."""
-    deme.population[:] = [_individual(s) for s in state["population"]]
+    deme.population[:] = [individual_from_state(s) for s in state["population"]]
     deme.adversary.load_state_dict(state["adversary"])
     _fill_logbook(deme.logbook, state["logbook"])
     _fill_halloffame(deme.halloffame, state["halloffame"])
@@ -120,9 +122,9 @@ def experiment_state(ex) -> dict:
     state = {
         "version": CHECKPOINT_VERSION,
         "generation": ex.generation,
-        "population": [_individual_state(i) for i in ex.population],
+        "population": [individual_state(i) for i in ex.population],
         "adversary": ex.adversary.state_dict(),
-        "halloffame": [_individual_state(i) for i in ex.halloffame],
+        "halloffame": [individual_state(i) for i in ex.halloffame],
         "logbook": _logbook_state(ex.logbook),
         "niches": None,
     }
@@ -146,7 +148,7 @@ def restore_experiment(ex, state: dict) -> None:
         raise ValueError(f"checkpoint version {state.get('version')!r}; this evogan reads version {CHECKPOINT_VERSION}")
     state = tree_map(lambda t: t.to(ex.device), state)  # checkpoints load on the CPU
     ex.generation = state["generation"]
-    ex.population[:] = [_individual(s) for s in state["population"]]
+    ex.population[:] = [individual_from_state(s) for s in state["population"]]
     ex.adversary.load_state_dict(state["adversary"])
     _fill_halloffame(ex.halloffame, state["halloffame"])
     _fill_logbook(ex.logbook, state["logbook"])

@@ -213,8 +213,17 @@ class IslandsConfig:
                          "4 neighbours) or complete (to every other island)", choices=("ring", "torus", "complete"))
     rows: int = _opt(0, "torus: rows of the grid, a divisor of count (0: the most square grid)", lo=0)
     migration_every: int = _opt(10, "generations between migrations (after every island's generation)", lo=1)
-    migrants: int = _opt(1, "best generators an island sends to each neighbour; they replace the receiver's worst "
-                         "(migrants x neighbours must stay below population_size); 0: isolated islands", lo=0)
+    migrants: int = _opt(1, "best generators an island sends to each neighbour; replace_worst: they replace the "
+                         "receiver's worst (migrants x neighbours must stay below population_size); neighbourhood: "
+                         "they are its discriminator's opponents (at most population_size); 0: no generator moves",
+                         lo=0)
+    policy: str = _opt("replace_worst", "replace_worst: migrants replace the receiver's worst generators; neighbourhood "
+                       "(Lipizzaner): an island's discriminator also trains on its neighbours' best generators, and its "
+                       "children train against a discriminator drawn among its own and its neighbours' each generation "
+                       "and are scored against all of them (standard family only)",
+                       choices=("replace_worst", "neighbourhood"))
+    fitness_mode: str = _opt("average", "neighbourhood: a child's fitness from its fitnesses against each discriminator "
+                             "of the neighbourhood: average, best or worst", choices=("average", "best", "worst"))
     discriminators: bool = _opt(False, "also migrate discriminators (Lipizzaner): at each migration an island adopts, "
                                 "among its own and its neighbours' discriminators, the one with the lowest L_D on its "
                                 "real data and its own generators' fakes (standard family only)")
@@ -393,7 +402,14 @@ def _check_islands(config) -> None:
     islands = config.islands
     neighbours = topology(islands.topology, islands.count, islands.rows)
     most = max(len(senders) for senders in neighbours)
-    if islands.migrants * most >= config.population_size:
+    if islands.policy == "neighbourhood":
+        if islands.migrants > config.population_size:
+            raise ConfigError(f"islands.migrants: {islands.migrants} > population_size = {config.population_size}: an "
+                              f"island cannot send more generators than it has; allowed: 0 to {config.population_size}")
+        if config.adversary != "standard":
+            raise ConfigError(f"islands.policy: 'neighbourhood' scores children against copies of the neighbours' "
+                              f"discriminators, which needs the standard family; adversary is {config.adversary!r}")
+    elif islands.migrants * most >= config.population_size:
         raise ConfigError(f"islands.migrants: {islands.migrants} from each of up to {most} neighbours would replace "
                           f"{islands.migrants * most} of population_size = {config.population_size} generators; "
                           f"allowed: migrants x neighbours < population_size")

@@ -70,9 +70,16 @@ class Deme:
         """``incoming`` replace the worst members (the others keep their rank order)."""
         self.population[:] = ranked(self.population)[:len(self.population) - len(incoming)] + list(incoming)
 
-    def discriminator(self) -> dict:
-        """A copy of the adversary's state (weights and optimizer moments), to migrate."""
-        return copy.deepcopy(self.adversary.state_dict())
+    def discriminator(self, weights_only: bool = False) -> dict:
+        """A copy of the adversary's own state (weights and optimizer moments; ``weights_only``: D's weights), to
+        migrate."""
+        state = self.adversary.state_dict()
+        return copy.deepcopy(state["discriminator"] if weights_only else
+                             {k: v for k, v in state.items() if k != "neighbourhood"})
+
+    def meet(self, generators: list, discriminators: list[dict]) -> None:
+        """A new neighbourhood (islands.policy = "neighbourhood"): the neighbours' best and their D weights."""
+        self.adversary.meet(generators, discriminators)
 
     @torch.no_grad()
     def adopt_discriminator(self, candidates: list[dict], identity: tuple, batch_size: int) -> int:

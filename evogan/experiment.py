@@ -6,12 +6,14 @@ from functools import partial
 
 import torch
 
+import fitness
 import operators
 
 from .adam import adam_init
 from .adversary import ADVERSARIES
 from .algorithms import make_statistics
 from .allocator import tune_malloc
+from .coevolution import NeighbourhoodAdversary
 from .config import Config, ConfigError
 from .data import DATASETS
 from .deme import Deme, evolve_demes, sample_demes
@@ -96,7 +98,8 @@ class Experiment:
 
     def new_adversary(self, config: Config, discriminator=None):
         """A discriminator family instance with D initialised from ``config.seed`` (``discriminator``: one already
-        built from it, so start-up builds the networks once)."""
+        built from it, so start-up builds the networks once), in its neighbourhood under islands.policy =
+        "neighbourhood"."""
         family = ADVERSARIES.get(config.adversary, "adversary")
         if discriminator is None:
             discriminator = _seeded_models(config, self.data, "discriminator")[1]
@@ -104,7 +107,11 @@ class Experiment:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(derive_seed(config.seed, "init", "discriminator", config.adversary))
                 discriminator = family.build_network(config, self.data)
-        return family(discriminator, config, self.device)
+        adversary = family(discriminator, config, self.device)
+        if config.islands.policy == "neighbourhood":  # Lipizzaner's coevolution with the neighbours' discriminators
+            return NeighbourhoodAdversary(adversary, fitness_mode=config.islands.fitness_mode, gamma=config.gamma,
+                                          combine=fitness.FITNESSES.get(config.fitness, "fitness"))
+        return adversary
 
     # deme 0's parts, under the names a single-population run has always used
     population = property(lambda self: self.demes[0].population)

@@ -8,7 +8,9 @@ generations (synchronously, after all of them) each island sends copies of its
 ``migrants`` best generators (weights, Adam state, running statistics) to the islands the
 topology names (``evogan.topology``); they replace the receiver's worst members, so the
 receiver keeps its best ``population_size - incoming``. Who goes where depends only on the
-fitness order inside each island, so migration is deterministic.
+fitness order inside each island, so migration is deterministic. With ``policy =
+"neighbourhood"`` the copies and the senders' discriminators become the receiver's
+neighbourhood instead (Lipizzaner's coevolution, ``evogan.coevolution``).
 
 Samples mix the islands by weights: uniform, or evolved (as Lipizzaner's ensemble): at
 every evaluation a (1+1)-ES, starting from the current weights, perturbs them
@@ -29,7 +31,7 @@ from .deme import Deme, ranked, sample_demes
 from .seeding import derive_seed, numpy_generator, torch_generator
 from .topology import topology
 
-__all__ = ["Islands", "attach_islands", "migrate", "migrate_discriminators", "ranked", "evolve_mixture",
+__all__ = ["Islands", "attach_islands", "migrate", "meet_neighbours", "migrate_discriminators", "ranked", "evolve_mixture",
            "island_config"]
 
 
@@ -70,6 +72,17 @@ def migrate_discriminators(demes: list, senders: list[list[int]], generation: in
     return changed
 
 
+def meet_neighbours(demes: list, senders: list[list[int]], migrants: int) -> int:
+    """Lipizzaner's exchange: every island's neighbourhood becomes copies of its senders' ``migrants`` best generators
+    and their discriminators' weights (``evogan.coevolution``); all are taken before anyone changes. Returns how many
+    generators were sent."""
+    generators = [deme.emigrants(migrants) if migrants else [] for deme in demes]
+    discriminators = [deme.discriminator(weights_only=True) for deme in demes]
+    for j, deme in enumerate(demes):
+        deme.meet([copy.deepcopy(g) for i in senders[j] for g in generators[i]], [discriminators[i] for i in senders[j]])
+    return sum(len(generators[i]) for receiving in senders for i in receiving)
+
+
 def evolve_mixture(weights: np.ndarray, objective, steps: int, rng: np.random.Generator,
                    sigma: float = 0.3) -> tuple[np.ndarray, float, float]:
     """(1+1)-ES on mixture weights (positive, summing to 1), minimising ``objective``: log-normal perturbations, a
@@ -102,7 +115,9 @@ class Islands:
     def step(self, gen: int) -> dict:
         settings, demes = self.config.islands, self.experiment.demes
         moved, adopted = 0, 0
-        if gen % settings.migration_every == 0:
+        if gen % settings.migration_every == 0 and settings.policy == "neighbourhood":
+            moved = meet_neighbours(demes, self.senders, settings.migrants)
+        elif gen % settings.migration_every == 0:
             moved = migrate(demes, self.senders, settings.migrants, gen)
             if settings.discriminators:
                 adopted = migrate_discriminators(demes, self.senders, gen, seed=self.config.seed,

@@ -87,8 +87,11 @@ class _IslandActor:
                     for part in z.split(4096)]
         return pack(torch.cat(out))
 
-    def discriminator(self):
-        return pack(self.deme.discriminator())
+    def discriminator(self, weights_only: bool):
+        return pack(self.deme.discriminator(weights_only))
+
+    def meet(self, generators, discriminators) -> None:
+        self.deme.meet(unpack(generators, self.experiment.device), unpack(discriminators, self.experiment.device))
 
     def adopt_discriminator(self, candidates, identity: tuple, batch_size: int) -> int:
         return self.deme.adopt_discriminator(unpack(candidates, self.experiment.device), identity, batch_size)
@@ -126,8 +129,11 @@ class RemoteDeme:
     def receive(self, incoming: list) -> None:
         _get(self.actor.receive.remote(pack(incoming)))
 
-    def discriminator(self) -> dict:
-        return unpack(_get(self.actor.discriminator.remote()), self.home)
+    def discriminator(self, weights_only: bool = False) -> dict:
+        return unpack(_get(self.actor.discriminator.remote(weights_only)), self.home)
+
+    def meet(self, generators: list, discriminators: list[dict]) -> None:
+        _get(self.actor.meet.remote(pack(generators), pack(discriminators)))
 
     def adopt_discriminator(self, candidates: list[dict], identity: tuple, batch_size: int) -> int:
         return _get(self.actor.adopt_discriminator.remote(pack(candidates), identity, batch_size))

@@ -33,10 +33,11 @@ def _same_islands(a: Experiment, b: Experiment) -> None:
                    for k in x["adversary"]["discriminator"])
 
 
-def test_islands_on_ray_give_the_in_process_result(ray_session):
-    local = Experiment(_config())
+@pytest.mark.parametrize("policy", [{}, {"policy": "neighbourhood", "fitness_mode": "best"}])
+def test_islands_on_ray_give_the_in_process_result(ray_session, policy):
+    local = Experiment(_config(**policy))
     local.run()
-    remote = Experiment(_config(backend="ray"))
+    remote = Experiment(_config(backend="ray", **policy))
     try:
         assert [d.remote for d in remote.demes] == [False, True, True]
         remote.run()
