@@ -227,6 +227,10 @@ class IslandsConfig:
     discriminators: bool = _opt(False, "also migrate discriminators (Lipizzaner): at each migration an island adopts, "
                                 "among its own and its neighbours' discriminators, the one with the lowest L_D on its "
                                 "real data and its own generators' fakes (standard family only)")
+    asynchronous: bool = _opt(False, "ray: no barrier; each island actor runs epochs of migration_every generations "
+                              "on its own and exchanges with its neighbours' latest emigrants whenever an epoch ends "
+                              "(for clusters of unequal machines; not reproducible; evaluations and checkpoints wait "
+                              "for the epochs in flight)")
     mixture: str = _opt("uniform", "how samples mix the islands: uniform, or evolved weights (a (1+1)-ES minimising the "
                         "dataset's reverse KL or FID on held-out latents at every evaluation)",
                         choices=("uniform", "evolved"))
@@ -413,6 +417,12 @@ def _check_islands(config) -> None:
         raise ConfigError(f"islands.migrants: {islands.migrants} from each of up to {most} neighbours would replace "
                           f"{islands.migrants * most} of population_size = {config.population_size} generators; "
                           f"allowed: migrants x neighbours < population_size")
+    if islands.asynchronous and islands.backend != "ray":
+        raise ConfigError("islands.asynchronous: islands in this process evolve one after another, so there is no "
+                          "barrier to drop; set islands.backend = 'ray'")
+    if islands.asynchronous and (islands.policy != "replace_worst" or islands.discriminators):
+        raise ConfigError("islands.asynchronous: asynchronous islands migrate generators only (policy = "
+                          "'replace_worst', discriminators = false)")
     if config.dyngan.enabled:
         raise ConfigError("islands.count: islands and dyngan.enabled do not combine yet; use one of them")
     if islands.discriminators and config.adversary != "standard":

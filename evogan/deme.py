@@ -48,6 +48,7 @@ class Deme:
     invalid_streak: int = 0  # generations in a row with every child invalid (the loop stops the run at 3)
     make_fakes: object = None  # fn(members, n, rng) -> samples: the experiment's sample_population on its networks
     remote = False
+    autonomous = False  # True: it evolves on its own between exchanges (an asynchronous island actor)
 
     def evolve(self, generation: int, stats=None) -> None:
         """Generation ``generation`` of this deme (``ea_generation``), recorded in its logbook."""
@@ -111,8 +112,9 @@ class Deme:
 
 
 def evolve_demes(demes: list, generation: int, stats=None) -> None:
-    """Every deme's generation ``generation``: remote demes are started first and run while the local ones do."""
-    waits = [deme.submit(generation) for deme in demes if deme.remote]
+    """Every deme's generation ``generation``: remote demes are started first and run while the local ones do;
+    autonomous ones (asynchronous islands) evolve on their own."""
+    waits = [deme.submit(generation) for deme in demes if deme.remote and not deme.autonomous]
     for deme in demes:
         if not deme.remote:
             deme.evolve(generation, stats)

@@ -108,6 +108,7 @@ class Islands:
         self.weights = np.full(settings.count, 1.0 / settings.count)
         self.objective_key = "reverse_kl" if hasattr(experiment.data, "centres") else "fid"
         self.score = float("nan")
+        self.exchange = None  # asynchronous islands: evogan.parallel.ray_islands.AsynchronousExchange
 
     def mixture(self) -> list[float]:
         return self.weights.tolist()
@@ -115,7 +116,9 @@ class Islands:
     def step(self, gen: int) -> dict:
         settings, demes = self.config.islands, self.experiment.demes
         moved, adopted = 0, 0
-        if gen % settings.migration_every == 0 and settings.policy == "neighbourhood":
+        if self.exchange is not None:  # asynchronous: no barrier
+            moved = self.exchange.step(gen, demes[0])
+        elif gen % settings.migration_every == 0 and settings.policy == "neighbourhood":
             moved = meet_neighbours(demes, self.senders, settings.migrants)
         elif gen % settings.migration_every == 0:
             moved = migrate(demes, self.senders, settings.migrants, gen)
@@ -160,6 +163,10 @@ def attach_islands(experiment) -> Islands | None:
                                          experiment.make_toolbox(adversary, experiment.data, config), experiment.data,
                                          make_fakes=experiment.make_fakes))
     islands = Islands(experiment)
+    if settings.asynchronous:
+        from .parallel.ray_islands import AsynchronousExchange
+
+        islands.exchange = AsynchronousExchange(actors, islands.senders, settings, experiment.config.generations)
     experiment.hooks.append(islands.step)
     experiment.mixture_weights = islands.mixture
     return islands

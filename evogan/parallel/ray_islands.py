@@ -25,7 +25,7 @@ from ..sampling import generate, split_evenly
 from .kit import pack, unpack
 from .ray_backend import connect, prepare_actor
 
-__all__ = ["RemoteDeme", "RayIslands", "check_island_resources"]
+__all__ = ["RemoteDeme", "RayIslands", "AsynchronousExchange", "check_island_resources"]
 
 CPU = torch.device("cpu")
 
@@ -74,6 +74,23 @@ class _IslandActor:
     def emigrants(self, count: int):
         return pack(self.deme.emigrants(count))
 
+    @ray.method(num_returns=2)
+    def epoch(self, count: int, last: int, migrants: int, senders: list[int], *incoming):
+        """Asynchronous islands: receive ``incoming`` (each sender's latest emigrants), evolve up to ``count``
+        generations (not past ``last``), and return (copies of the ``migrants`` best, the generation reached)."""
+        reached = self.deme.logbook[-1]["gen"] if len(self.deme.logbook) else 0
+        arrivals = []
+        for sender, packed in zip(senders, incoming):
+            for ind in unpack(packed, self.experiment.device):
+                ind.lineage = {**ind.lineage, "migrant_from": sender, "migrated_at": reached}
+                arrivals.append(ind)
+        if arrivals:
+            self.deme.receive(arrivals)
+        for generation in range(reached + 1, min(reached + count, last) + 1):
+            self.deme.evolve(generation, self.experiment.stats)
+            reached = generation
+        return pack(self.deme.emigrants(migrants)), reached
+
     def receive(self, incoming) -> None:
         self.deme.receive(unpack(incoming, self.experiment.device))
 
@@ -104,12 +121,13 @@ class _IslandActor:
 
 
 class RemoteDeme:
-    """A deme that lives in an island actor, with the methods of :class:`~evogan.deme.Deme`."""
+    """A deme that lives in an island actor, with the methods of :class:`~evogan.deme.Deme`; ``autonomous``: it
+    evolves on its own, in epochs between exchanges (asynchronous islands), not generation by generation."""
 
     remote = True
 
-    def __init__(self, actor, population_size: int, home: torch.device):
-        self.actor, self.population_size, self.home = actor, population_size, home
+    def __init__(self, actor, population_size: int, home: torch.device, autonomous: bool = False):
+        self.actor, self.population_size, self.home, self.autonomous = actor, population_size, home, autonomous
 
     def submit(self, generation: int):
         ref = self.actor.evolve.remote(generation)
@@ -160,7 +178,7 @@ class RayIslands:
     """The island actors of one run: connects to Ray, checks the cluster, starts the actors; ``close`` ends them."""
 
     def __init__(self, config, home: torch.device):
-        settings = config.islands
+        settings, self.home = config.islands, home
         self._owns_ray = connect(config.parallel)
         try:
             check_island_resources(settings, ray.cluster_resources())
@@ -186,7 +204,8 @@ class RayIslands:
         except BaseException:
             self.close()
             raise
-        self.demes = [RemoteDeme(actor, config.population_size, home) for actor in self.actors]
+        self.demes = [RemoteDeme(actor, config.population_size, home, autonomous=settings.asynchronous)
+                      for actor in self.actors]
 
     def close(self) -> None:
         for actor in getattr(self, "actors", []):
@@ -195,3 +214,71 @@ class RayIslands:
         if self._owns_ray and ray.is_initialized():
             ray.shutdown()
         self._owns_ray = False
+
+
+class AsynchronousExchange:
+    """Asynchronous islands: no barrier. Each island actor runs epochs of ``migration_every`` generations on its own;
+    when one ends, its emigrants go to the mailboxes of the islands that hear from it (a newer message from the same
+    sender replaces an unread one) and its next epoch starts at once with what its own mailbox holds. Island 0, in
+    this process, posts and reads its mailbox every ``migration_every`` of its generations. Migrants travel as Ray
+    object references, from actor to actor. Who meets whom depends on timing: results are not reproducible."""
+
+    def __init__(self, islands: RayIslands, senders: list[list[int]], settings, last: int):
+        self.demes, self.senders, self.settings, self.last = islands.demes, senders, settings, last
+        self.home = islands.home
+        self.receivers = [[j for j, heard in enumerate(senders) if i in heard] for i in range(len(senders))]
+        self.mailbox = [{} for _ in senders]  # receiver -> {sender: object ref of its latest emigrants}
+        self.running = {}  # island -> (emigrants ref, generation-reached ref) of its epoch in flight
+        self.reached = {k: 0 for k in range(1, len(senders))}
+
+    def _launch(self, k: int) -> int:
+        """Island k's next epoch with what its mailbox holds; returns how many messages it takes."""
+        mail, self.mailbox[k] = self.mailbox[k], {}
+        deme = self.demes[k - 1]
+        self.running[k] = deme.actor.epoch.remote(self.settings.migration_every, self.last, self.settings.migrants,
+                                                  list(mail), *mail.values())
+        return len(mail)
+
+    def _post(self, sender: int, emigrants_ref) -> None:
+        for receiver in self.receivers[sender]:
+            self.mailbox[receiver][sender] = emigrants_ref
+
+    def _harvest(self, wait: bool) -> int:
+        """Islands whose epoch ended post their emigrants and start the next (``wait``: block for at least one)."""
+        if not self.running:
+            return 0
+        refs = {reached: k for k, (_, reached) in self.running.items()}
+        done, _ = ray.wait(list(refs), num_returns=1 if wait else len(refs), timeout=None if wait else 0)
+        taken = 0
+        for ref in done:
+            k = refs[ref]
+            emigrants, _ = self.running.pop(k)
+            self.reached[k] = _get(ref)
+            self._post(k, emigrants)
+            if self.reached[k] < self.last:
+                taken += self._launch(k)
+        return taken * self.settings.migrants
+
+    def step(self, generation: int, home) -> int:
+        """After island 0's generation ``generation``: exchange without waiting; at the last generation, wait for
+        every island to reach it. Returns how many generators were delivered."""
+        if not self.running:  # the first step (also after a resume): every island not done starts an epoch
+            for k in self.reached:
+                if k not in self.running and self.reached[k] < self.last:
+                    self._launch(k)
+        moved = 0
+        if generation % self.settings.migration_every == 0:
+            self._post(0, ray.put(pack(home.emigrants(self.settings.migrants))))
+            mail, self.mailbox[0] = self.mailbox[0], {}
+            arrivals = []
+            for sender, ref in mail.items():
+                for ind in unpack(_get(ref), self.home):
+                    ind.lineage = {**ind.lineage, "migrant_from": sender, "migrated_at": generation}
+                    arrivals.append(ind)
+            if arrivals:
+                home.receive(arrivals)
+            moved += len(arrivals)
+        moved += self._harvest(wait=False)
+        while generation >= self.last and self.running:
+            moved += self._harvest(wait=True)
+        return moved

@@ -110,6 +110,9 @@ def test_an_islands_run_resumes_to_the_uninterrupted_result(tmp_path):
     ({"topology": "complete", "migrants": 2}, r"up to 2 neighbours would replace 4"),
     ({"topology": "torus", "rows": 2}, r"islands.rows: 2 does not divide islands.count = 3"),
     ({"topology": "star"}, r"islands.topology: 'star' is not valid"),
+    ({"asynchronous": True}, r"islands.asynchronous: .* set islands.backend = 'ray'"),
+    ({"asynchronous": True, "backend": "ray", "policy": "neighbourhood"}, r"migrate generators only"),
+    ({"asynchronous": True, "backend": "ray", "discriminators": True}, r"migrate generators only"),
 ])
 def test_bad_island_settings_are_one_line(settings, message):
     with pytest.raises(ConfigError, match=message):

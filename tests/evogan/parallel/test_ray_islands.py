@@ -155,3 +155,48 @@ def test_the_runner_restarts_a_dead_island_from_its_checkpoint_and_ends_with_the
     assert len(rows[0]) == 8 and rows[0] == rows[1]
     finals = [json.loads((d / "metrics.json").read_text()) for d in (remote, local)]
     assert {k: v for k, v in finals[0].items() if "wall" not in k} == {k: v for k, v in finals[1].items() if "wall" not in k}
+
+
+ASYNC = dict(backend="ray", asynchronous=True, discriminators=False, cpus_per_island=0.5)
+
+
+def _generations(deme) -> list[int]:
+    return [row["gen"] for row in deme.state()["logbook"]["rows"]]
+
+
+def test_asynchronous_islands_evolve_on_their_own_and_exchange_migrants(ray_session):
+    ex = Experiment(_config(generations=8, **ASYNC))
+    try:
+        assert [d.autonomous for d in ex.demes] == [False, True, True]
+        ex.run()
+        assert [r["gen"] for r in ex.logbook] == list(range(1, 9))
+        assert all(_generations(deme) == list(range(1, 9)) for deme in ex.demes[1:])  # each ran every generation
+        # island 1 hears from island 0, which posts at 2, 4, 6, 8; island 1 starts 4 epochs, at least 3 after island
+        # 0's first post, so migrants arrived whatever the timing
+        assert sum(r["migrated"] for r in ex.logbook) >= 1
+        assert ex.evaluate_metrics()["n_samples"] == SMALL["metrics"]["samples"]
+    finally:
+        ex.close()
+
+
+def test_asynchronous_islands_resume_where_each_island_stands_and_a_dead_one_is_one_line(ray_session):
+    import ray
+
+    ex = Experiment(_config(generations=8, **ASYNC))
+    try:
+        ex.run(4)
+        saved = copy.deepcopy(experiment_state(ex))  # each island at the end of its epoch in flight
+        ray.kill(ex.demes[1].actor)
+        with pytest.raises(IslandLost, match="an island actor died"):
+            ex.run()
+    finally:
+        ex.close()
+    reached = [rows["logbook"]["rows"][-1]["gen"] for rows in saved["islands"]["demes"]]
+    assert all(2 <= r <= 8 for r in reached) and saved["generation"] == 4  # behind or ahead of island 0
+    again = Experiment(_config(generations=8, **ASYNC))
+    try:
+        restore_experiment(again, saved)
+        again.run()
+        assert all(_generations(deme) == list(range(1, 9)) for deme in again.demes[1:])
+    finally:
+        again.close()
