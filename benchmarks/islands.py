@@ -6,11 +6,13 @@
   on a local Ray of this machine's cores; island 0 in this process), alternating blocks of
   ``--block`` generations in one process, medians; and the bytes that cross per migration
   against those today's children-level Ray backend ships per generation, from the pickled
-  size of one individual (weights and both Adam moments) at ``--hidden`` units.
+  size of one individual (weights and both Adam moments) at ``--hidden`` units; and whole
+  runs of 4 islands on Ray, synchronous vs asynchronous (``--async-generations``).
 ``python benchmarks/islands.py --part quality [--seeds 0 1 2 3 4] [--jobs 2] [--set KEY=VALUE]``:
-  the grid at equal children per generation (24): 4 islands x mu = 2 vs one population of
-  mu = 8 vs DynGAN (mu = 2, up to 4 niches), each with packing 2 and the mode-collapse CPU
-  protocol (batch 256, lr 1e-3 cosine to 1 %, 2 D steps) for ``--generations``; modes,
+  the grid at equal children per generation (24): 4 islands x mu = 2 (migration, or
+  Lipizzaner's neighbourhood) vs one population of mu = 8 vs DynGAN (mu = 2, up to 4
+  niches), each with packing 2 and the mode-collapse CPU protocol (batch 256, lr 1e-3
+  cosine to 1 %, 2 D steps) for ``--generations``; modes,
   % HQ, reverse KL, mean +- s.e. over the seeds that finished (named); resumable, finished
   runs kept in benchmarks/results/islands_grid/.
 GPU: ``--gpus-per-island 0.25`` places four island actors on one GPU.
@@ -38,6 +40,9 @@ STRATEGIES = {
                  ["population_size=2", "islands.count=4", "islands.migration_every=20", "islands.migrants=1",
                   "islands.mixture='evolved'"]),
     "single8": ("one population, mu = 8", ["population_size=8"]),
+    "neighbourhood4": ("4 islands x mu = 2, Lipizzaner's neighbourhood (ring, every 20 gen, average fitness)",
+                       ["population_size=2", "islands.count=4", "islands.migration_every=20", "islands.migrants=1",
+                        "islands.policy='neighbourhood'", "islands.mixture='evolved'"]),
     "dyngan": ("DynGAN, mu = 2, up to 4 niches", ["population_size=2", "dyngan.enabled=true", "dyngan.max_niches=4"]),
 }
 
@@ -79,6 +84,7 @@ def throughput(args) -> None:
               f"{f'{remote / local:.2f}x' if remote else ''} |", flush=True)
         for ex in experiments.values():
             ex.close()
+    synchronous_vs_asynchronous(args, base)
     ray.shutdown()
     ex = Experiment(Config(generations=1, population_size=4, model={"hidden": args.hidden},
                            log={"progress": False, "plots": False}))
@@ -93,6 +99,29 @@ def throughput(args) -> None:
         label = "ring" if edges == count else "torus"
         print(f"- {count} islands ({label}, 1 migrant each way): {edges * individual / 1e6:.2f} MB per migration, "
               f"{edges * individual / 1e6 / 10:.3f} MB per generation at migration_every = 10")
+
+
+def synchronous_vs_asynchronous(args, base: dict) -> None:
+    """Whole runs of ``--async-generations`` with 4 islands on Ray, synchronous vs asynchronous, alternating; the
+    asynchronous run's time includes waiting at the end for every island to reach the last generation."""
+    from evogan import Config, Experiment
+
+    count, generations = 4, args.async_generations
+    settings = {"count": count, "migration_every": 10, "migrants": 1, "backend": "ray",
+                "cpus_per_island": args.cpus_per_island, "gpus_per_island": args.gpus_per_island}
+    rates = {False: [], True: []}
+    for _ in range(args.blocks):
+        for asynchronous in rates:
+            ex = Experiment(Config(**{**base, "generations": generations},
+                                   islands={**settings, "asynchronous": asynchronous}))
+            started = time.perf_counter()
+            ex.run()
+            rates[asynchronous].append(generations * count / (time.perf_counter() - started))
+            ex.close()
+    sync, free = statistics.median(rates[False]), statistics.median(rates[True])
+    print(f"\n{count} islands on Ray, whole runs of {generations} generations (migration every 10), medians of "
+          f"{args.blocks}, alternating: synchronous {sync:.1f}, asynchronous {free:.1f} generations x islands / s "
+          f"(asynchronous / synchronous {free / sync:.2f}x)", flush=True)
 
 
 def quality(args) -> None:
@@ -136,6 +165,8 @@ def main():
     parser.add_argument("--block", type=int, default=10)
     parser.add_argument("--cpus-per-island", type=float, default=0.5)
     parser.add_argument("--gpus-per-island", type=float, default=0.0)
+    parser.add_argument("--async-generations", type=int, default=60,
+                        help="generations of each whole run in the synchronous vs asynchronous comparison")
     parser.add_argument("--hidden", type=int, default=512, help="MLP width for the bytes-on-the-wire figures")
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=list(STRATEGIES))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
