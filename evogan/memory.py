@@ -6,7 +6,8 @@ and the activations one sample makes. From those, the estimate of a run's
 peak is
 
 - the population: (mu parents + their children) x generator parameters x 3
-  (weights and Adam's two moments), plus D's parameters x 3;
+  (weights and Adam's two moments), plus D's parameters x 3; with islands in
+  this process, every island's parents and D;
 - training: one batch's activations through G and D, twice (the backward
   pass keeps them), for every child at once on the vectorised backend;
 - evaluation: ``eval_batch_size`` the same way; the metric samples.
@@ -72,8 +73,12 @@ def estimate_bytes(config, data) -> dict[str, int]:
         at_once = min(at_once, config.parallel.population_chunk)
     per_sample = (g_acts + d_acts) * 2 * _FLOAT
     metric_samples = getattr(data, "metric_samples", None) or config.metrics.samples
+    # islands in this process: every island's parents and D are held, one island's children at a time (an island
+    # actor estimates its own island on its own machine)
+    demes = config.islands.count if config.islands.backend == "inprocess" else 1
     parts = {
-        "population": int((config.population_size + children) * g_params * 3 * _FLOAT + d_params * 3 * _FLOAT),
+        "population": int((demes * config.population_size + children) * g_params * 3 * _FLOAT
+                          + demes * d_params * 3 * _FLOAT),
         "training": int(config.batch_size * per_sample * at_once),
         "evaluation": int(config.eval_batch_size * per_sample * at_once),
         "metrics": int(metric_samples * prod(fake.shape[1:]) * _FLOAT),

@@ -32,6 +32,9 @@ def test_population_bytes_by_hand():
     # 2 parents + 2 x 3 children, each weights + Adam's two moments, float32; D the same
     assert estimate(tiny())["population"] == (2 + 6) * 354 * 3 * 4 + 337 * 3 * 4
     assert estimate(tiny())["metrics"] == 1000 * 2 * 4  # 2-D samples
+    # 4 islands in this process: 4 x 2 parents and 4 Ds, one island's 6 children at a time; on Ray, island 0 only here
+    assert estimate(tiny(islands={"count": 4}))["population"] == (8 + 6) * 354 * 3 * 4 + 4 * 337 * 3 * 4
+    assert estimate(tiny(islands={"count": 4, "backend": "ray"}))["population"] == estimate(tiny())["population"]
 
 
 def test_activations_scale_with_the_batch_and_with_the_children_stacked_at_once():
