@@ -366,6 +366,23 @@ def test_resume_refuses_a_config_changed_in_keys_that_change_the_run(tmp_path):
     assert stable(broken) == stable(reference)
 
 
+def test_a_checkpoint_of_an_older_evogan_without_the_keys_added_since_resumes(tmp_path):
+    reference = run(small(), tmp_path / "a")
+    broken = crash_after(reference, 8, tmp_path / "b")
+    for path in (broken / "checkpoints").glob("gen*.pt"):  # as written before islands.policy and .asynchronous existed
+        state = read_checkpoint(path)
+        for key in ("policy", "asynchronous"):
+            del state["config"]["islands"][key]
+        path.unlink()
+        save_checkpoint(path.parent, state["generation"], state)
+    config = (broken / "config.toml").read_text()
+    (broken / "config.toml").write_text(re.sub(r"(?m)^(policy|asynchronous) = .*\n", "", config))
+    with pytest.raises(ConfigError, match=r"islands.policy: .* -> 'neighbourhood'"):
+        resume(broken, ["islands.policy='neighbourhood'"], progress=False)  # a new key away from its default
+    resume(broken, progress=False)  # at their defaults the new keys change nothing
+    assert stable(broken) == stable(reference)
+
+
 def test_resume_with_more_generations_extends_a_finished_run_exactly(tmp_path):
     longer = run(small(generations=16), tmp_path / "long")
     shorter = run(small(generations=12), tmp_path / "short")
