@@ -31,13 +31,19 @@ from .deme import Deme, ranked, sample_demes
 from .seeding import derive_seed, numpy_generator, torch_generator
 from .topology import topology
 
-__all__ = ["Islands", "attach_islands", "migrate", "meet_neighbours", "migrate_discriminators", "ranked", "evolve_mixture",
+__all__ = ["Islands", "attach_islands", "arrived", "migrate", "meet_neighbours", "migrate_discriminators", "ranked", "evolve_mixture",
            "island_config"]
 
 
 def island_config(config, k: int):
     """Island k's config: the run's own for island 0, a seed of its own for the others."""
     return config if k == 0 else dataclasses.replace(config, seed=derive_seed(config.seed, "island", k))
+
+
+def arrived(ind, sender: int, generation: int):
+    """``ind`` (a copy of a sender's member) marked in its lineage with where it came from and when it arrived."""
+    ind.lineage = {**ind.lineage, "migrant_from": sender, "migrated_at": generation}
+    return ind
 
 
 def migrate(demes: list, senders: list[list[int]], migrants: int, generation: int) -> int:
@@ -48,12 +54,7 @@ def migrate(demes: list, senders: list[list[int]], migrants: int, generation: in
     emigrants = [deme.emigrants(migrants) for deme in demes]
     moved = 0
     for j, deme in enumerate(demes):
-        incoming = []
-        for i in senders[j]:
-            for ind in emigrants[i]:
-                arrival = copy.deepcopy(ind)
-                arrival.lineage = {**ind.lineage, "migrant_from": i, "migrated_at": generation}
-                incoming.append(arrival)
+        incoming = [arrived(copy.deepcopy(ind), i, generation) for i in senders[j] for ind in emigrants[i]]
         if incoming:
             deme.receive(incoming)
             moved += len(incoming)

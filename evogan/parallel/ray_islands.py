@@ -20,6 +20,7 @@ import torch
 
 from ..config import ConfigError
 from ..errors import IslandLost, TrainingFailed
+from ..islands import arrived
 from ..plugins import resolve_plugin_paths
 from ..sampling import generate, split_evenly
 from .kit import pack, unpack
@@ -79,11 +80,8 @@ class _IslandActor:
         """Asynchronous islands: receive ``incoming`` (each sender's latest emigrants), evolve up to ``count``
         generations (not past ``last``), and return (copies of the ``migrants`` best, the generation reached)."""
         reached = self.deme.logbook[-1]["gen"] if len(self.deme.logbook) else 0
-        arrivals = []
-        for sender, packed in zip(senders, incoming):
-            for ind in unpack(packed, self.experiment.device):
-                ind.lineage = {**ind.lineage, "migrant_from": sender, "migrated_at": reached}
-                arrivals.append(ind)
+        arrivals = [arrived(ind, sender, reached) for sender, packed in zip(senders, incoming)
+                    for ind in unpack(packed, self.experiment.device)]
         if arrivals:
             self.deme.receive(arrivals)
         for generation in range(reached + 1, min(reached + count, last) + 1):
@@ -270,11 +268,8 @@ class AsynchronousExchange:
         if generation % self.settings.migration_every == 0:
             self._post(0, ray.put(pack(home.emigrants(self.settings.migrants))))
             mail, self.mailbox[0] = self.mailbox[0], {}
-            arrivals = []
-            for sender, ref in mail.items():
-                for ind in unpack(_get(ref), self.home):
-                    ind.lineage = {**ind.lineage, "migrant_from": sender, "migrated_at": generation}
-                    arrivals.append(ind)
+            arrivals = [arrived(ind, sender, generation) for sender, ref in mail.items()
+                        for ind in unpack(_get(ref), self.home)]
             if arrivals:
                 home.receive(arrivals)
             moved += len(arrivals)
