@@ -200,3 +200,16 @@ def test_asynchronous_islands_resume_where_each_island_stands_and_a_dead_one_is_
         assert all(_generations(deme) == list(range(1, 9)) for deme in again.demes[1:])
     finally:
         again.close()
+
+
+def test_a_run_started_in_process_continues_on_ray_with_the_same_result(ray_session, tmp_path):
+    import json
+
+    from evogan.runner import resume, run
+
+    whole = run(_config(generations=8), tmp_path / "whole")
+    part = run(_config(generations=4), tmp_path / "part")  # checkpoint at 4, in this process
+    resumed = resume(part, ["generations=8", "islands.backend='ray'", "islands.cpus_per_island=0.5"], progress=False)
+    rows = [[{k: v for k, v in json.loads(line).items() if k not in ("seconds", "wall_time")}
+             for line in open(d / "logbook.jsonl")] for d in (whole, resumed)]
+    assert len(rows[0]) == 8 and rows[0] == rows[1]
