@@ -116,9 +116,11 @@ def values(finals: list[dict], key: str) -> list[float]:
 
 
 def mean_se(values: list[float], digits: int) -> str:
-    """``mean ± standard error`` (— without values)."""
+    """``mean ± standard error`` (— without values; one value alone, which has no standard error, as "x (1 seed)")."""
     if not values:
         return "—"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f} (1 seed)"
     mean = statistics.fmean(values)
-    se = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+    se = statistics.stdev(values) / math.sqrt(len(values))
     return f"{mean:.{digits}f} ± {se:.{digits}f}"
