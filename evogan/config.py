@@ -498,9 +498,9 @@ def unsafe_to_resume(before: dict, after: dict) -> list[str]:
     """The changed keys that would make a resumed run another run (see ``RESUME_SAFE``). A key that ``before`` (a
     checkpoint of an older evogan) lacks counts at its default: a key added later, left at its default, changes
     nothing."""
-    defaults = flat_config(config_to_dict(Config()))
-    old = {**{k: v for k, v in defaults.items() if k in flat_config(after)}, **flat_config(before)}
-    return [key for key in changed_keys(old, after)
+    now = flat_config(after)
+    old = {**{k: v for k, v in flat_config(config_to_dict(Config())).items() if k in now}, **flat_config(before)}
+    return [key for key in changed_keys(old, now)
             if not any(key == safe or (safe.endswith(".") and key.startswith(safe)) for safe in RESUME_SAFE)]
 
 

@@ -222,8 +222,7 @@ class AsynchronousExchange:
     object references, from actor to actor. Who meets whom depends on timing: results are not reproducible."""
 
     def __init__(self, islands: RayIslands, senders: list[list[int]], settings, last: int):
-        self.demes, self.senders, self.settings, self.last = islands.demes, senders, settings, last
-        self.home = islands.home
+        self.demes, self.settings, self.last, self.home = islands.demes, settings, last, islands.home
         self.receivers = [[j for j, heard in enumerate(senders) if i in heard] for i in range(len(senders))]
         self.mailbox = [{} for _ in senders]  # receiver -> {sender: object ref of its latest emigrants}
         self.running = {}  # island -> (emigrants ref, generation-reached ref) of its epoch in flight
