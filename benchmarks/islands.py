@@ -31,7 +31,8 @@ from pathlib import Path
 import kept_runs
 from kept_runs import ROOT, finished, keep, mean_se, values
 
-PROTOCOL = ["dataset='grid'", "batch_size=256", "lr_g=1e-3", "lr_d=1e-3", "schedule.g='cosine'", "schedule.d='cosine'",
+# batch sizes count packs: 128 packs of 2 are the 256 samples of the mode-collapse protocol
+PROTOCOL = ["dataset='grid'", "batch_size=128", "eval_batch_size=128", "lr_g=1e-3", "lr_d=1e-3", "schedule.g='cosine'", "schedule.d='cosine'",
             "schedule.final=0.01", "pack=2", "p_cross=0.0", "log.plots=false",
             'mutations=["minimax", "heuristic", "least_squares"]']
 #: strategy → (label, overrides): 24 children per generation each

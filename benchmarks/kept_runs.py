@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: the experiment files shipped with evogan (what `evogan run NAME` finds)
 PRESETS = ROOT / "evogan" / "presets"
 RESULTS = ROOT / "benchmarks" / "results"
-KEPT = ("config.toml", "metrics.json", "metrics.jsonl")
+KEPT = ("config.toml", "metrics.json", "metrics.jsonl", "provenance.json")
 
 
 def run_dir(out: Path, dataset: str, strategy: str, seed: int) -> Path:

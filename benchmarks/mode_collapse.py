@@ -47,11 +47,15 @@ EGAN_1 = ["population_size=1", f"mutations={json.dumps(EGAN)}", "p_cross=0.0"]
 #: strategy → (label, overrides of the protocol)
 STRATEGIES = {
     "gan": ("GAN", GAN),
+    # batch sizes count packs, as PacGAN counts them: PacGAN2 at batch 256 sees 256 packs of 2
     "pacgan2": ("PacGAN2", GAN + ["pack=2"]),
     "pacgan4": ("PacGAN4", GAN + ["pack=4"]),
+    # the PacGAN rows measured before batch sizes counted packs (256 samples = 128 packs of 2, 64 of 4)
+    "pacgan2_samples": ("PacGAN2 on 256 samples", GAN + ["pack=2", "batch_size=128", "eval_batch_size=128"]),
+    "pacgan4_samples": ("PacGAN4 on 256 samples", GAN + ["pack=4", "batch_size=64", "eval_batch_size=64"]),
     "egan": ("E-GAN (mu = 1)", EGAN_1),
     "egan_crossover": ("E-GAN + crossover (mu = 2)", ["population_size=2", f"mutations={json.dumps(EGAN)}", "p_cross=0.5"]),
-    "egan_pack": ("E-GAN + packing 2", EGAN_1 + ["pack=2"]),
+    "egan_pack": ("E-GAN + packing 2", EGAN_1 + ["pack=2", "batch_size=128", "eval_batch_size=128"]),
     "egan_entropy": ("E-GAN + entropy", ["population_size=1", f"mutations={json.dumps([m + '+entropy' for m in EGAN])}",
                                          "p_cross=0.0"]),
     "dyngan": ("E-GAN + DynGAN niches", EGAN_1 + ["dyngan.enabled=true"]),

@@ -28,12 +28,12 @@ from kept_runs import PRESETS, ROOT, finished, mean_se, values
 #: strategy → (label, preset in evogan/presets/, overrides)
 STRATEGIES = {
     "gan": ("DCGAN (single loss)", "stacked_mnist_gan", []),
-    "pacgan2": ("PacDCGAN2 (evogan's packing)", "stacked_mnist_gan", ["pack=2"]),
+    "pacgan2": ("PacDCGAN2 (batch counts packs, as PacGAN)", "stacked_mnist_gan", ["pack=2"]),
     "egan": ("E-GAN (mu = 4)", "stacked_mnist_egan", []),
     "egan_crossover": ("E-GAN + crossover (mu = 4)", "stacked_mnist_egan_crossover", []),
     "egan_mu1": ("E-GAN (mu = 1)", "stacked_mnist_egan", ["population_size=1"]),
     "egan_balanced": ("E-GAN rebalanced (mu = 1, 2 losses, F = F_q, 1 D step)", "stacked_mnist_egan_balanced",
-                      ["pack=1"]),
+                      ["pack=1", "batch_size=64", "eval_batch_size=64"]),
     "egan_balanced_pack": ("E-GAN rebalanced + packing 2", "stacked_mnist_egan_balanced", ["pack=2"]),
 }
 

@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="also test wall time (machine-dependent: on a shared machine it measures the load)")
     comp.add_argument("--min-hq-samples", type=int, default=500, metavar="N",
                       help="warn when a metric rests on fewer than N high-quality samples in a run (default 500)")
+    comp.add_argument("--equal-compute", action="store_true",
+                      help="give every strategy the CPU time of the first one's generations (costs per generation "
+                      "measured side by side first, kept in --out) instead of each its own generations")
     comp.add_argument("--rerun", action="store_true",
                       help="run folders in --out that hold another config are run again (default: an error)")
     show = sub.add_parser("config", help="print a resolved config as TOML, or the config reference")
@@ -98,7 +101,8 @@ def _compare(args) -> int:
 
     result = compare(args.configs, seeds=args.seeds, overrides=args.overrides, sweep=args.sweeps, out=args.out,
                      backend=args.backend, rerun=args.rerun, plugins=resolve_plugin_paths(args.imports),
-                     time_tests=args.time_tests, min_hq_samples=args.min_hq_samples)
+                     time_tests=args.time_tests, min_hq_samples=args.min_hq_samples,
+                     equal_compute=args.equal_compute)
     print((result.out / "summary.md").read_text())
     print(f"report: {result.report}")
     return 0

@@ -284,12 +284,18 @@ class Config:
     dataset: str = _opt("ring", "training data (names in evogan.DATASETS)")
     d_steps: int = _opt(2, "n_D: discriminator Adam steps per generation", lo=1, hi=10000)
     g_steps: int = _opt(1, "k: generator Adam steps that make one child", lo=1, hi=10000)
-    batch_size: int = _opt(64, "m: batch size of every discriminator and generator step", lo=1, hi=1048576)
+    batch_size: int = _opt(
+        64, "m: batch size of every discriminator and generator step, in packs (as PacGAN counts it): a step draws "
+        "batch_size x pack real samples and as many fakes", lo=1, hi=1048576,
+    )
     pack: int = _opt(
         1, "PacGAN packing: the discriminator judges packs of this many samples concatenated (real with real, fake with "
-        "fake); 1: off. batch_size and eval_batch_size must be multiples of it", lo=1, hi=1024,
+        "fake); 1: off. Batch sizes count packs, so packing multiplies the samples per step", lo=1, hi=1024,
     )
-    eval_batch_size: int = _opt(256, "batch size of the fitness evaluation (shared by all children of a generation)", lo=1, hi=1048576)
+    eval_batch_size: int = _opt(
+        256, "batch size of the fitness evaluation (shared by all children of a generation), in packs like batch_size",
+        lo=1, hi=1048576,
+    )
     lr_g: float = _opt(2e-4, "generator Adam learning rate", lo=0.0, lo_open=True)
     lr_d: float = _opt(2e-4, "discriminator Adam learning rate", lo=0.0, lo_open=True)
     beta1: float = _opt(0.5, "Adam beta1 (both networks)", lo=0.0, hi=1.0, hi_open=True)
@@ -317,6 +323,10 @@ class Config:
 
     def __post_init__(self):
         validate(self)
+
+    def samples(self, key: str = "batch_size") -> int:
+        """The samples a batch of ``key`` (``batch_size`` or ``eval_batch_size``) draws: batch sizes count packs."""
+        return getattr(self, key) * self.pack
 
 
 # --------------------------------------------------------------------------- validation
@@ -392,9 +402,6 @@ def validate(obj, prefix: str = "") -> None:
         if dataclasses.is_dataclass(sub):
             validate(sub, prefix + f.name + ".")
     if isinstance(obj, Config):
-        for key in ("batch_size", "eval_batch_size"):
-            if getattr(obj, key) % obj.pack:
-                raise ConfigError(f"{key}: {getattr(obj, key)} is not a multiple of pack = {obj.pack}; packs never mix batches")
         if obj.islands.count > 1:
             _check_islands(obj)
 

@@ -72,7 +72,8 @@ class Experiment:
         make_backend = BACKENDS.get(config.parallel.backend, "parallel.backend")
         self.sample_latent = operators.latent_sampler(config)
         population = [self.new_individual(i) for i in range(config.population_size)]
-        self.make_fakes = partial(sample_population, generator=self.generator, sample_latent=self.sample_latent)
+        self.make_fakes = partial(sample_population, generator=self.generator, sample_latent=self.sample_latent,
+                                  unit=config.pack)
         self.demes = [Deme(population, self.new_adversary(config, discriminator), None, self.data,
                            make_fakes=self.make_fakes)]
         self.hooks = []  # fn(generation) -> dict of logbook fields, after every deme's generation

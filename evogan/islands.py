@@ -125,7 +125,7 @@ class Islands:
             moved = migrate(demes, self.senders, settings.migrants, gen)
             if settings.discriminators:
                 adopted = migrate_discriminators(demes, self.senders, gen, seed=self.config.seed,
-                                                 batch_size=self.config.eval_batch_size)
+                                                 batch_size=self.config.samples("eval_batch_size"))
         if settings.mixture == "evolved" and (gen % self.config.metrics.every == 0 or gen == self.config.generations):
             self.weights, self.score, _ = evolve_mixture(
                 self.weights, lambda w: self._objective(w, gen), settings.mixture_steps,

@@ -79,8 +79,8 @@ def estimate_bytes(config, data) -> dict[str, int]:
     parts = {
         "population": int((demes * config.population_size + children) * g_params * 3 * _FLOAT
                           + demes * d_params * 3 * _FLOAT),
-        "training": int(config.batch_size * per_sample * at_once),
-        "evaluation": int(config.eval_batch_size * per_sample * at_once),
+        "training": int(config.samples() * per_sample * at_once),
+        "evaluation": int(config.samples("eval_batch_size") * per_sample * at_once),
         "metrics": int(metric_samples * prod(fake.shape[1:]) * _FLOAT),
     }
     parts["total"] = sum(parts.values())

@@ -43,6 +43,7 @@ from .errors import IslandLost, TrainingFailed
 from .experiment import Experiment
 from .parallel.kit import tree_map
 from .progress import Progress
+from .provenance import write_provenance
 from .sampling import generate
 from .seeding import torch_generator
 from .tensorboard import TensorBoardLog, require_tensorboard
@@ -250,14 +251,17 @@ class GracefulInterrupt:
         return False
 
 
-def run(config: Config, out: str | Path | None = None, *, root: str | Path = "runs", progress: bool | None = None) -> Path:
-    """Run ``config`` to completion (or ``max_seconds``), writing everything into a run directory; returns its path."""
+def run(config: Config, out: str | Path | None = None, *, root: str | Path = "runs", progress: bool | None = None,
+        resume_hint: str | None = None) -> Path:
+    """Run ``config`` to completion (or ``max_seconds``), writing everything into a run directory; returns its path.
+
+    ``resume_hint``: what a Ctrl-C tells the user to do (default: ``evogan run --resume <run dir>``)."""
     if config.log.tensorboard:
         require_tensorboard()  # fail before any work
     run_dir = make_run_dir(config, out, root)
     (run_dir / "config.toml").write_text(config_to_toml(config))
     try:
-        _execute_restarting(config, run_dir, progress, resuming=False)
+        _execute_restarting(config, run_dir, progress, resuming=False, hint=resume_hint)
     except BaseException:
         if [p.name for p in run_dir.iterdir()] == ["config.toml"]:  # failed before its first file: leave no husk
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -265,7 +269,8 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
     return run_dir
 
 
-def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | None = None) -> Path:
+def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | None = None,
+           resume_hint: str | None = None) -> Path:
     """Continue the run in ``run_dir`` from its newest sound checkpoint, exactly as if it had never stopped.
 
     ``overrides`` may change only keys that do not change what the run computes (``config.RESUME_SAFE``), e.g.
@@ -278,17 +283,18 @@ def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | N
         raise ConfigError(f"--resume {run_dir}: no checkpoint in {run_dir / 'checkpoints'}; "
                           "start it again with `evogan run`")
     config = load_config(run_dir / "config.toml", list(overrides))
-    _execute_restarting(config, run_dir, progress, resuming=True)
+    _execute_restarting(config, run_dir, progress, resuming=True, hint=resume_hint)
     return run_dir
 
 
-def _execute_restarting(config: Config, run_dir: Path, progress: bool | None, resuming: bool) -> None:
+def _execute_restarting(config: Config, run_dir: Path, progress: bool | None, resuming: bool,
+                        hint: str | None = None) -> None:
     """``_execute``; when an island actor dies, the run continues from its last checkpoint with fresh actors (the same
     result: migration is synchronous), up to ``parallel.max_restarts`` times."""
     restarts = 0
     while True:
         try:
-            return _execute(config, run_dir, progress, resuming)
+            return _execute(config, run_dir, progress, resuming, hint)
         except IslandLost as err:
             if restarts >= config.parallel.max_restarts or not checkpoint_files(run_dir / "checkpoints"):
                 raise
@@ -304,6 +310,10 @@ def _load_checkpoint(experiment: Experiment, run_dir: Path) -> dict:
     config = experiment.config
 
     def fits(state):
+        if config.pack > 1 and state.get("batches") != "packs":
+            raise ConfigError(f"--resume {run_dir}: this run was made by an evogan whose batch sizes counted samples; "
+                              f"with pack = {config.pack} they now count packs, so it would go on with {config.pack}x the "
+                              f"samples per step; start it again (batch_size / {config.pack} is the same run)")
         if "config" in state:  # checkpoints of evogan before 0.2 do not record it
             _check_resume_config(run_dir, state["config"], config)
         try:
@@ -334,7 +344,7 @@ def _check_resume_config(run_dir: Path, before: dict, config: Config) -> None:
                       UserWarning, stacklevel=2)
 
 
-def _execute(config: Config, run_dir: Path, progress: bool | None, resuming: bool) -> None:
+def _execute(config: Config, run_dir: Path, progress: bool | None, resuming: bool, hint: str | None = None) -> None:
     with contextlib.ExitStack() as cleanup:  # closed in reverse, also on errors and Ctrl-C
         experiment = Experiment(config)
         cleanup.callback(experiment.close)  # stops parallel workers
@@ -351,7 +361,8 @@ def _execute(config: Config, run_dir: Path, progress: bool | None, resuming: boo
         cleanup.callback(bar.close)
         interrupt = cleanup.enter_context(GracefulInterrupt())
         try:
-            _run_experiment(experiment, run_dir, writer, bar, records, interrupt)
+            _run_experiment(experiment, run_dir, writer, bar, records, interrupt,
+                            hint or f"evogan run --resume {run_dir}")
         except TrainingDiverged as err:  # the state in memory is bad: point at the last good one
             before = [p for p in checkpoint_files(run_dir / "checkpoints") if int(p.stem[3:]) < err.since]
             where = (f"the newest checkpoint, {before[0]}, is from before it" if before else
@@ -372,7 +383,7 @@ def check_disk_space(experiment: Experiment, run_dir: Path) -> None:
 
 
 def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, bar: Progress, records: dict,
-                    interrupt: GracefulInterrupt) -> None:
+                    interrupt: GracefulInterrupt, hint: str) -> None:
     config = experiment.config
     mutations = mutation_names(experiment.toolbox)  # includes mutations users registered themselves
     drawn = _Figures(run_dir, experiment)
@@ -394,11 +405,16 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
         with open(run_dir / "metrics.jsonl", "a") as f:
             f.write(json.dumps(metrics) + "\n")
 
+    def cpu_seconds():
+        return time.process_time() - cpu_started
+
     def checkpoint(wall):
-        runner = {"history": history, "rows": rows, "wall": wall,
+        write_provenance(run_dir, experiment.device, cpu_seconds=cpu_seconds(), wall_seconds=wall,
+                         generation=experiment.generation)
+        runner = {"history": history, "rows": rows, "wall": wall, "cpu": cpu_seconds(),
                   "snapshots": {str(gen): samples for gen, samples in drawn.snapshots.items()}}
         state = plain({"experiment": experiment_state(experiment), "runner": runner, "generation": experiment.generation,
-                       "config": config_to_dict(config)})
+                       "config": config_to_dict(config), "batches": "packs"})
         save_checkpoint(run_dir / "checkpoints", experiment.generation, state, keep=config.log.checkpoint_keep)
 
     def after_generation(gen, population, logbook):
@@ -421,7 +437,7 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
             write_final(latest, interrupted=True)
             written = "checkpoint, metrics.json" + (" and plots" if config.log.plots else "")
             print(f"\nevogan: stopped after generation {gen}: {written} written; "
-                  f"resume with: evogan run --resume {run_dir}", file=sys.stderr)
+                  f"resume with: {hint}", file=sys.stderr)
             raise KeyboardInterrupt
         return out_of_time
 
@@ -434,6 +450,8 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
         final["stopped_by_time"] = not interrupted and experiment.generation < last
         if interrupted:
             final["interrupted"] = True  # not finished: `--resume` goes on, compare and benchmarks run it again
+        write_provenance(run_dir, experiment.device, cpu_seconds=cpu_seconds(), wall_seconds=final["wall_time"],
+                         generation=experiment.generation)
         (run_dir / "metrics.json").write_text(json.dumps(final, indent=2) + "\n")
         drawn.finish(history + ([latest] if latest is not history[-1] else []), rows, mutations, config.log.plots)
 
@@ -443,5 +461,6 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
         measure(0.0)
     # wall time counts training (and later evaluations), not the first evaluation; a resumed run goes on from its total
     started = time.perf_counter() - records["wall"]
+    cpu_started = time.process_time() - records.get("cpu", 0.0)  # checkpoints of evogan before provenance lack it
     experiment.run(callback=after_generation)
     write_final(history[-1])

@@ -84,13 +84,17 @@ def sample_population(
     running_stats: bool = False,
     chunk: int = 4096,
     with_latents: bool = False,
+    unit: int = 1,
 ):
-    """n samples drawn evenly from the members (E-GAN's fakes for D: m / mu per parent).
+    """n samples drawn evenly from the members (E-GAN's fakes for D: m / mu per parent), in whole ``unit``s of
+    consecutive samples of one member (PacGAN's packs: a pack never mixes two generators).
 
     Large requests are generated ``chunk`` latent vectors at a time to bound memory.
     With ``with_latents``, returns (samples, the latents they came from).
     """
-    shares = [(m, k) for m, k in zip(members, split_evenly(n, len(members))) if k]
+    if n % unit:
+        raise ValueError(f"{n} samples are not whole packs of {unit}")
+    shares = [(m, unit * k) for m, k in zip(members, split_evenly(n // unit, len(members))) if k]
     out, latents = [], []
     for member, k in shares:
         z = sample_latent(k, rng)

@@ -39,7 +39,7 @@ def mutation_arguments(config, *, generator, adversary, sample_latent) -> dict:
         generator=generator,
         discriminate=adversary,
         sample_latent=sample_latent,
-        batch_size=config.batch_size,
+        batch_size=config.samples(),
         lr=config.lr_g,
         betas=(config.beta1, config.beta2),
         steps=config.g_steps,
@@ -122,7 +122,7 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
     if backend is not None:
         toolbox.register("map", backend.map)
 
-    make_fakes = partial(sample_population, generator=generator, sample_latent=sample_latent)
+    make_fakes = partial(sample_population, generator=generator, sample_latent=sample_latent, unit=config.pack)
     toolbox.register(
         "train_discriminator",
         train_discriminator,
@@ -132,12 +132,12 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         make_fakes=make_fakes,
         sample_real=data.sample,
         steps=config.d_steps,
-        batch_size=config.batch_size,
+        batch_size=config.samples(),
         seed=config.seed,
     )
     toolbox.register(
         "judge", adversary.judge, sample_real=data.sample, sample_latent=sample_latent,
-        batch_size=config.eval_batch_size, seed=config.seed,
+        batch_size=config.samples("eval_batch_size"), seed=config.seed,
     )
     toolbox.register("diagnostics", adversary.diagnostics)
     toolbox.register("vary", algorithms.vary, toolbox=toolbox, seed=config.seed, lr_g=schedule_for(config, "g"))

@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ._stats import LOWER_IS_BETTER, MACHINE_DEPENDENT  # noqa: E402
+from ._stats import LOWER_IS_BETTER, MACHINE_DEPENDENT, MIN_SEEDS, TARGETS  # noqa: E402
 
 __all__ = ["write_summary", "write_report", "plot_comparison", "estimate"]
 
@@ -46,14 +46,17 @@ def estimate(mean: float, se: float) -> str:
 
 
 def _arrow(metric: str) -> str:
+    if metric in TARGETS:
+        return f"→{TARGETS[metric]:g}"
     return "↓" if metric in LOWER_IS_BETTER else "↑"
 
 
 def _verdict(row: dict) -> str:
-    """▲ significantly better than the baseline, ▼ worse (Holm-corrected Welch p < ALPHA), '' otherwise."""
+    """▲ significantly better than the baseline, ▼ worse (Holm-corrected Welch p < ALPHA), '' otherwise. A metric
+    with a target is better when its distance from the target (what ``diff`` measures) is smaller."""
     if _nan(row.get("welch_p_holm")) or row["welch_p_holm"] >= ALPHA or _nan(row["diff"]) or row["diff"] == 0:
         return ""
-    better = (row["diff"] < 0) == (row["metric"] in LOWER_IS_BETTER)
+    better = (row["diff"] < 0) == (row["metric"] in LOWER_IS_BETTER or row["metric"] in TARGETS)
     return "▲" if better else "▼"
 
 
@@ -68,23 +71,27 @@ def _tables(table: list[dict], diffs: dict[str, list[str]], seeds: list[int]) ->
     means = [[name] + [f"{estimate(cell[name, m]['mean'], cell[name, m]['se'])}{_verdict(cell[name, m])}"
                        + (" ⚠" if cell[name, m]["warning"] else "") for m in metrics] for name in names]
     tables = [(f"Results: mean ± standard error over seeds {', '.join(map(str, seeds))}", head, means,
-               f"↑ higher is better, ↓ lower. ▲ / ▼: better / worse than {baseline!r} (Welch's t-test, "
-               f"Holm-corrected p < {ALPHA}). ⚠: see the warnings. Machine-dependent metrics are not tested "
-               "unless asked (--time-tests).")]
+               f"↑ higher is better, ↓ lower, →1 closest to 1 is best (judged by the distance). ▲ / ▼: better / "
+               f"worse than {baseline!r} (Welch's t-test, Holm-corrected p < {ALPHA}). ⚠: see the warnings. "
+               "Machine-dependent metrics (wall time, CPU seconds) are not tested unless asked (--time-tests); "
+               "strategies ran for the generations their configs set, not for equal compute unless "
+               "--equal-compute was given.")]
     against = []
     for name in names[1:]:
         for m in metrics:
             r = cell[name, m]
-            interval = "" if _nan(r["diff_low"]) else f" [{_g(r['diff_low'])}, {_g(r['diff_high'])}]"
+            interval = (f" [{_g(r['diff_low'])}, {_g(r['diff_high'])}]" if not _nan(r["diff_low"])
+                        else f" [n/a: < {MIN_SEEDS} seeds]" if r["n"] < MIN_SEEDS else "")
             tests = ((f"{_g(r['welch_p'], 2)} ({_g(r['welch_p_holm'], 2)})",
                       f"{_g(r['mannwhitney_p'], 2)} ({_g(r['mannwhitney_p_holm'], 2)})") if r["tested"]
                      else ("not tested", "not tested"))
             against.append([name, f"{m} {_arrow(m)}", f"{_g(r['diff'])}{interval}", _g(r["hedges_g"], 2), *tests])
     if against:
-        tables.append((f"Against {baseline}", ["strategy", "metric", "difference of means [95 % bootstrap CI]",
+        tables.append((f"Against {baseline}", ["strategy", "metric", "difference of means [95 % Welch t CI]",
                                               "Hedges' g", "p Welch (Holm)", "p Mann–Whitney U (Holm)"], against,
-                       "Two-sided tests; Holm's correction over every strategy × tested metric. With few seeds the "
-                       "tests have little power and the bootstrap interval is rough."))
+                       "Two-sided tests; Holm's correction over every strategy × tested metric. For →1 metrics the "
+                       f"difference is of the mean distance from 1. No interval or Hedges' g below {MIN_SEEDS} seeds; "
+                       "with few seeds the tests have little power."))
     per_seed = [[name, m] + [_g(v, 4) for v in cell[name, m]["values"]] for name in names for m in metrics]
     tables.append(("Per seed", ["strategy", "metric"] + [f"seed {s}" for s in seeds], per_seed, ""))
     if any(diffs.values()):
@@ -93,7 +100,9 @@ def _tables(table: list[dict], diffs: dict[str, list[str]], seeds: list[int]) ->
     warnings = [[r["strategy"], r["metric"], r["warning"]] for r in table if r["warning"]]
     if warnings:
         tables.append(("Warnings", ["strategy", "metric", "warning"], warnings,
-                       "Reverse KL from few samples is biased upward by about (modes - 1) / (2 × samples)."))
+                       "Modes covered, reverse KL and the spreads are computed from the high-quality samples only: "
+                       "a mode counts as covered with a handful of them, and reverse KL from few samples is biased "
+                       "upward by about (modes - 1) / (2 × samples)."))
     return tables
 
 

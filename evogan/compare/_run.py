@@ -19,15 +19,22 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 import shutil
+import sys
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from ..config import (Config, ConfigError, apply_overrides, changed_keys, config_from_dict, config_to_dict,
                       flat_config, load_config, parse_sweeps)
+from ._budget import cpu_seconds_per_generation, equal_compute_generations
 from ._report import plot_comparison, write_report, write_summary
 from ._stats import summarise
+
+#: what a Ctrl-C inside a comparison tells the user
+RERUN_HINT = "rerun the same evogan compare command (same --out): finished runs are kept, this one resumes"
 
 __all__ = ["compare", "Comparison"]
 
@@ -105,10 +112,40 @@ def _one_run(config: Config, run_dir: Path) -> Path:
     if finished(run_dir):
         return run_dir
     if any((run_dir / "checkpoints").glob("gen*.pt")):
-        return resume(run_dir, progress=False)
+        return resume(run_dir, progress=False, resume_hint=RERUN_HINT)
     if run_dir.exists():
         shutil.rmtree(run_dir)  # started but nothing to resume from
-    return run(config, run_dir, progress=False)
+    return run(config, run_dir, progress=False, resume_hint=RERUN_HINT)
+
+
+class _Announcer:
+    """One line per run started and finished on stderr: run k of N, strategy, seed, its time, an ETA from the mean
+    time of the runs made so far (runs found finished cost nothing and do not count)."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.spent = total, 0, []
+
+    def started(self, k: int, run_dir: Path) -> None:
+        print(f"compare: run {k} of {self.total} started: {run_dir.parent.name} seed {run_dir.name[4:]}",
+              file=sys.stderr, flush=True)
+
+    def finished(self, k: int, run_dir: Path, seconds: float, reused: bool, parallel: int = 1) -> None:
+        self.done += 1
+        if not reused:
+            self.spent.append(seconds)
+        left = self.total - self.done
+        eta = (f"; about {statistics.fmean(self.spent) * left / parallel / 60:.1f} min left"
+               if self.spent and left else "")
+        what = "found finished" if reused else f"finished in {seconds:.0f} s"
+        print(f"compare: run {k} of {self.total} {what}: {run_dir.parent.name} seed {run_dir.name[4:]} "
+              f"({self.done}/{self.total} done{eta})", file=sys.stderr, flush=True)
+
+
+def _final_metrics(run_dir: Path) -> dict:
+    """metrics.json with the run's CPU seconds from provenance.json (None for a run of an evogan without it)."""
+    from ..provenance import read_cpu_seconds
+
+    return {**json.loads((run_dir / "metrics.json").read_text()), "cpu_seconds": read_cpu_seconds(run_dir)}
 
 
 def _check_reuse(jobs: list[tuple[Config, Path]], rerun: bool) -> None:
@@ -131,9 +168,16 @@ def _check_reuse(jobs: list[tuple[Config, Path]], rerun: bool) -> None:
 
 
 def _run_all(jobs: list[tuple[Config, Path]], backend: str) -> None:
+    from ..runner import finished
+
+    announce = _Announcer(len(jobs))
     if backend == "sequential":
-        for config, run_dir in jobs:
+        for k, (config, run_dir) in enumerate(jobs, 1):
+            reused, started = finished(run_dir), time.perf_counter()
+            if not reused:
+                announce.started(k, run_dir)
             _one_run(config, run_dir)
+            announce.finished(k, run_dir, time.perf_counter() - started, reused)
         return
     import ray
 
@@ -142,29 +186,62 @@ def _run_all(jobs: list[tuple[Config, Path]], backend: str) -> None:
     owned = connect(jobs[0][0].parallel)  # a private local Ray unless one is running or an address is set
     try:
         task = ray.remote(num_cpus=1)(_ray_run)
-        ray.get([task.remote(config, str(run_dir)) for config, run_dir in jobs])
+        pending = {}
+        for k, (config, run_dir) in enumerate(jobs, 1):
+            if not finished(run_dir):
+                announce.started(k, run_dir)
+            pending[task.remote(config, str(run_dir))] = k, run_dir, finished(run_dir)
+        parallel = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            k, run_dir, reused = pending.pop(ready[0])
+            seconds = ray.get(ready[0])[1]
+            announce.finished(k, run_dir, seconds, reused, parallel)
     finally:
         if owned:
             ray.shutdown()
 
 
-def _ray_run(config: Config, run_dir: str) -> str:
+def _ray_run(config: Config, run_dir: str) -> tuple[str, float]:
     import torch
 
     torch.set_num_threads(1)
-    return str(_one_run(config, Path(run_dir)))
+    started = time.perf_counter()
+    return str(_one_run(config, Path(run_dir))), time.perf_counter() - started
+
+
+def _equalise_compute(strategies: dict[str, Config], out: Path, threads: int | None) -> dict[str, Config]:
+    """Each strategy with the generations that cost it what the baseline's cost (``_budget``); the measured costs are
+    kept in ``out/equal_compute.json`` and reused when the comparison is run again, so its runs stay the same."""
+    path = out / "equal_compute.json"
+    saved = json.loads(path.read_text()) if path.is_file() else {}
+    if set(saved.get("cpu_seconds_per_generation", {})) != set(strategies):
+        print(f"compare: timing {len(strategies)} strategies side by side for equal compute", file=sys.stderr)
+        measured = cpu_seconds_per_generation(strategies, threads=threads)
+        saved = {"cpu_seconds_per_generation": {n: m["median"] for n, m in measured.items()},
+                 "rounds": {n: m["rounds"] for n, m in measured.items()}, "threads": threads}
+    baseline = next(iter(strategies.values()))
+    generations = equal_compute_generations(saved["cpu_seconds_per_generation"], baseline.generations,
+                                            baseline.name, step=10)
+    saved["generations"] = generations
+    path.write_text(json.dumps(saved, indent=2) + "\n")
+    for name, count in generations.items():
+        print(f"compare: {name}: {count} generations ({saved['cpu_seconds_per_generation'][name] * 1e3:.2f} ms "
+              "of CPU each)", file=sys.stderr)
+    return {name: replace(config, generations=generations[name]) for name, config in strategies.items()}
 
 
 def compare(configs, *, seeds: int = 3, overrides=(), sweep=(), out: str | Path | None = None,
             backend: str = "sequential", rerun: bool = False, plugins=(), time_tests: bool = False,
-            min_hq_samples: int = 500) -> Comparison:
+            min_hq_samples: int = 500, equal_compute: bool = False) -> Comparison:
     """Run every strategy (at every ``sweep`` point) with seeds 0..seeds-1; write the summary, plots, report.html.
 
     A run folder already in ``out`` is reused (finished) or resumed (interrupted) only when its config equals the
     requested one; otherwise this is an error, or with ``rerun`` the folder is run again from scratch.
     ``plugins`` (modules or .py files) are added to every strategy's and imported in every run, Ray tasks included.
     ``time_tests`` also tests wall time (machine-dependent); a metric resting on fewer than ``min_hq_samples``
-    high-quality samples in some run is flagged.
+    high-quality samples in some run is flagged. ``equal_compute`` gives every strategy the baseline's (the first's)
+    CPU budget instead of its own generations: the costs per generation are measured side by side first.
     """
     if seeds < 1:
         raise ConfigError(f"--seeds: {seeds} is out of range; allowed: >= 1")
@@ -177,6 +254,8 @@ def compare(configs, *, seeds: int = 3, overrides=(), sweep=(), out: str | Path 
         config.plugins = config.plugins + [p for p in plugins if p not in config.plugins]
     out = Path(out) if out else Path("runs") / "compare" / datetime.now().strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
+    if equal_compute:
+        strategies = _equalise_compute(strategies, out, threads=1 if backend == "ray" else None)
     runs, jobs = {}, []
     for name, config in strategies.items():
         runs[name] = []
@@ -189,7 +268,7 @@ def compare(configs, *, seeds: int = 3, overrides=(), sweep=(), out: str | Path 
             jobs.append((run_config, run_dir))
     _check_reuse(jobs, rerun)
     _run_all(jobs, backend)
-    finals = {name: [json.loads((d / "metrics.json").read_text()) for d in dirs] for name, dirs in runs.items()}
+    finals = {name: [_final_metrics(d) for d in dirs] for name, dirs in runs.items()}
     table = summarise(finals, time_tests=time_tests, min_hq_samples=min_hq_samples)
     diffs, seed_list = _config_diffs(strategies), list(range(seeds))
     comparison = Comparison(table, runs, out)

@@ -154,7 +154,7 @@ def test_checkpoints_carry_a_digest_and_load_with_weights_only_as_plain_data(tmp
     state = torch.load(io.BytesIO(payload), weights_only=True)
     assert read_checkpoint(run_dir / "checkpoints" / "gen00000004.pt")["generation"] == 4
     assert state["generation"] == 4 and len(state["experiment"]["population"]) == 2
-    assert set(state["runner"]) == {"history", "rows", "wall", "snapshots"}
+    assert set(state["runner"]) == {"history", "rows", "wall", "cpu", "snapshots"} and state["batches"] == "packs"
 
 
 def test_a_full_disk_leaves_no_half_written_checkpoint_and_keeps_the_old_one(tmp_path, monkeypatch):

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from evogan import Config, ConfigError
-from evogan.compare import (bootstrap_diff, compare, hedges_g, holm, mann_whitney_test, parse_sweeps, summarise,
+from evogan.compare import (compare, hedges_g, holm, mann_whitney_test, parse_sweeps, summarise, welch_interval,
                             welch_test)
+from evogan.compare._budget import equal_compute_generations
 from evogan.compare._report import estimate
 from evogan.compare._run import _mode_centres
 from evogan.config import load_config
@@ -148,16 +149,67 @@ def test_hedges_g_by_hand():
     assert math.isnan(hedges_g([1, 1], [1, 1])) and math.isnan(hedges_g([1], [2, 3]))
 
 
-def test_bootstrap_interval_brackets_the_difference_and_is_reproducible():
-    low, high = bootstrap_diff([1, 2, 3], [4, 5, 6])
-    assert -5 <= low < -3 < high <= -1  # the extreme resamples give -5 and -1
-    assert bootstrap_diff([1, 2, 3], [4, 5, 6]) == (low, high)
-    assert bootstrap_diff([2, 2], [1, 1]) == (1, 1)
-    rng = np.random.default_rng(1)
-    a, b = rng.normal(0, 1, 200).tolist(), rng.normal(1, 1, 200).tolist()
-    low, high = bootstrap_diff(a, b)
-    # normal theory: mean difference +- 1.96 sqrt(2 / 200) = +- 0.196
-    assert low < np.mean(a) - np.mean(b) < high and 0.30 < high - low < 0.48
+def test_welch_interval_by_hand():
+    # [1, 2, 3] vs [4, 5, 6]: diff -3, se sqrt(1/3 + 1/3), Welch df = 4, t_{4, 0.975} = 2.7764451
+    low, high = welch_interval([1, 2, 3], [4, 5, 6])
+    half = 2.7764451 * math.sqrt(2 / 3)
+    assert (low, high) == pytest.approx((-3 - half, -3 + half), rel=1e-6)
+    # unequal variances: [0, 2, 4] (var 4) vs [1, 1.5, 2, 2.5] (var 5/12): df = (4/3 + 5/48)^2 / ((4/3)^2/2 + (5/48)^2/3)
+    va, vb = 4 / 3, 5 / 48
+    df = (va + vb) ** 2 / (va ** 2 / 2 + vb ** 2 / 3)
+    from scipy.stats import t
+
+    low, high = welch_interval([0, 2, 4], [1, 1.5, 2, 2.5])
+    assert (high - low) / 2 == pytest.approx(t.ppf(0.975, df) * math.sqrt(va + vb)) and 2.0 < df < 2.4
+    assert welch_interval([2, 2, 2], [1, 1, 1]) == (1, 1)
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_the_interval_excludes_zero_in_about_5_percent_of_null_comparisons(n):
+    """2,000 comparisons of two samples of one distribution: the 95 % interval misses 0 in 5 % of them (binomial
+    s.e. 0.5 %, so 3.5-6.5 % is three of them). Normal and skewed (exponential) data alike: runs' metrics are both."""
+    rng = np.random.default_rng(n)
+    for draw in (rng.normal, rng.exponential):
+        misses = sum(not (low <= 0 <= high) for low, high in
+                     (welch_interval(draw(size=n).tolist(), draw(size=n).tolist()) for _ in range(2000)))
+        assert 0.035 <= misses / 2000 <= 0.065 if draw is rng.normal else 0.01 <= misses / 2000 <= 0.065
+
+
+def test_no_interval_or_effect_size_below_three_seeds():
+    assert all(math.isnan(v) for v in welch_interval([1, 2], [3, 4]))
+    assert math.isnan(hedges_g([1, 2], [3, 4])) and not math.isnan(welch_test([1, 2], [3, 4]))
+    rows = summarise({"a": [{"high_quality": 90}, {"high_quality": 91}], "b": [{"high_quality": 80}, {"high_quality": 82}]})
+    b = next(r for r in rows if r["strategy"] == "b")
+    assert math.isnan(b["diff_low"]) and math.isnan(b["hedges_g"]) and b["diff"] == pytest.approx(-9.5)
+
+
+def test_spreads_are_judged_by_their_distance_from_one():
+    """Modes half as wide as the data's (0.5) are as wrong as twice as wide... and worse than 1.1, not better."""
+    def runs(spreads):
+        return [{"spread_radial": v, "high_quality": 95.0, "n_samples": 2500} for v in spreads]
+
+    rows = {r["strategy"]: r for r in summarise({"data-like": runs([1.1, 0.9, 1.05]), "narrow": runs([0.5, 0.45, 0.55])})
+            if r["metric"] == "spread_radial"}
+    narrow = rows["narrow"]
+    assert narrow["mean"] == pytest.approx(0.5) and narrow["values"] == [0.5, 0.45, 0.55]
+    assert narrow["diff"] == pytest.approx(0.5 - 0.25 / 3)  # mean distance 0.5 against 0.0833
+    from evogan.compare._report import _arrow, _verdict
+
+    assert _verdict({**narrow, "welch_p_holm": 0.001}) == "▼" and _arrow("spread_radial") == "→1"
+
+
+def test_modes_covered_warns_when_it_rests_on_few_high_quality_samples():
+    finals = {"base": [{"modes_covered": 8, "high_quality": 97.0, "n_samples": 2500}] * 3,
+              "thin": [{"modes_covered": 8, "high_quality": h, "n_samples": 2500} for h in (2.1, 4.3, 3.0)]}
+    rows = {(r["strategy"], r["metric"]): r for r in summarise(finals)}
+    assert "as few as 52 high-quality samples" in rows["thin", "modes_covered"]["warning"]
+    assert rows["base", "modes_covered"]["warning"] == ""
+
+
+def test_equal_compute_generations_give_every_strategy_the_baselines_cpu_budget():
+    costs = {"egan": 0.012, "gan": 0.008, "slow": 0.024}
+    assert equal_compute_generations(costs, 30000, "egan") == {"egan": 30000, "gan": 45000, "slow": 15000}
+    assert equal_compute_generations(costs, 7, "egan", step=10) == {"egan": 10, "gan": 10, "slow": 10}
 
 
 def test_summary_tests_wall_time_only_on_request_corrects_for_many_tests_and_warns_on_few_hq_samples():

@@ -1,4 +1,4 @@
-"""PacGAN packing: shapes, a hand-built loss and F_d, packing 1 equal to none bit for bit, DynGAN's per-sample view."""
+"""PacGAN packing: batch sizes count packs, shapes, a hand-built loss and F_d, packing 1 equal to none bit for bit, packs of one member each, DynGAN's per-sample view."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from evogan import Config, ConfigError, Experiment
 from evogan.adversary import StandardAdversary, pack, per_sample
+from evogan.sampling import sample_population
 from fitness import diversity
 
 
@@ -69,12 +70,6 @@ def test_packing_one_equals_no_packing_bit_for_bit(small_config):
     assert [r["d_loss"] for r in two.logbook] != [r["d_loss"] for r in plain.logbook]
 
 
-@pytest.mark.parametrize("key", ["batch_size", "eval_batch_size"])
-def test_batches_must_be_multiples_of_the_pack(key):
-    with pytest.raises(ConfigError, match=f"{key}: 30 is not a multiple of pack = 4"):
-        Config(pack=4, **{key: 30})
-
-
 def test_the_began_families_refuse_packing():
     with pytest.raises(ConfigError, match="pack: packing needs a discriminator that outputs logits"):
         Experiment(Config(pack=2, adversary="began_v3", mutations=["began"], log={"progress": False}))
@@ -98,3 +93,44 @@ def test_dyngan_runs_with_packing_and_reads_per_sample_logits():
     assert len(ex.logbook) == 6 and ex.logbook[-1]["niches"] >= 1
     assert ex.niches.detector.average.shape == (301,) and bool(torch.isfinite(ex.niches.detector.average).all())
     assert bool(ex.niches.detector.seen.any())
+
+
+@pytest.mark.parametrize("m", [1, 2, 4])
+def test_the_discriminator_sees_batch_size_packs_of_m_samples(m, monkeypatch):
+    """Batch sizes count packs, as in PacGAN's code: D's steps, the children's steps and the evaluation all give D
+    ``batch_size`` (``eval_batch_size``) rows of m concatenated 2-D samples."""
+    import evogan.adversary
+
+    config = Config(pack=m, batch_size=12, eval_batch_size=20, generations=1, population_size=1, d_steps=1, p_cross=0.0,
+                    mutations=["heuristic"], model={"hidden": 8, "g_layers": 1, "d_layers": 1}, log={"progress": False})
+    assert config.samples() == 12 * m and config.samples("eval_batch_size") == 20 * m
+    shapes = []
+
+    def recording(x, size):
+        packed = pack(x, size)
+        shapes.append(tuple(packed.shape))
+        return packed
+
+    monkeypatch.setattr(evogan.adversary, "pack", recording)
+    ex = Experiment(config)
+    ex.run()
+    ex.close()
+    assert set(shapes) <= {(12, 2 * m), (24, 2 * m), (20, 2 * m), (40, 2 * m)}  # real, fake, or both in one pass
+    assert {rows for rows, _ in shapes} & {12, 24} and {rows for rows, _ in shapes} & {20, 40}
+
+
+def test_a_fake_pack_never_mixes_two_members():
+    """mu = 3 and 32 packs of 2: the shares are 11, 11 and 10 whole packs (22, 22, 20 samples), not 22, 21, 21."""
+    members = [{"id": torch.tensor(float(i))} for i in range(3)]
+
+    class Constant(torch.nn.Module):  # G(z) = the member's id, so each fake says whose it is
+        def forward_with(self, weights, z):
+            return weights["id"].expand(len(z), 2)
+
+    fakes = sample_population(members, 64, torch.Generator().manual_seed(0), generator=Constant(),
+                              sample_latent=lambda n, rng: torch.zeros(n, 2), unit=2)
+    owners = pack(fakes[:, :1], 2)
+    assert torch.equal(owners[:, 0], owners[:, 1])  # both samples of every pack come from one member
+    assert [int((owners[:, 0] == i).sum()) for i in range(3)] == [11, 11, 10]
+    with pytest.raises(ValueError, match="not whole packs of 2"):
+        sample_population(members, 63, torch.Generator(), generator=Constant(), sample_latent=lambda n, r: None, unit=2)

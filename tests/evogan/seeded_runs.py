@@ -1,13 +1,8 @@
-"""The logbooks a seeded single-population run and a DynGAN run produced before the deme refactor.
-
-``python tests/evogan/deme_reference.py`` (re)writes ``data/deme_reference.json``; run it only on code whose
-results are the reference (it was run on the commit before evogan/deme.py existed).
-"""
+"""A seeded single-population run and a DynGAN run, small enough for a test: their logbooks and final metrics."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 RUNS = {
@@ -35,12 +30,3 @@ def record(name: str, root: Path) -> dict:
     return {"logbook": [{k: v for k, v in row.items() if k not in TIMING} for row in rows],
             "metrics": {k: v for k, v in final.items() if k not in TIMING}}
 
-
-if __name__ == "__main__":
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        reference = {name: record(name, Path(tmp)) for name in RUNS}
-    out = Path(__file__).parent / "data" / "deme_reference.json"
-    out.write_text(json.dumps(reference, indent=1) + "\n")
-    print(f"wrote {out}", file=sys.stderr)

@@ -1,0 +1,185 @@
+"""Evolution against a correctly packed single GAN at equal generations *and* at equal CPU time, every seed listed.
+
+The reference is the best evolutionary recipe measured (``grid_egan_pack2``: E-GAN, mu = 1, three loss mutations,
+PacGAN packing 2 on 128 packs = 256 samples, lr 1e-3 cosine to 1 %, 30,000 generations). Every strategy shares its
+networks, D steps, learning rates and schedule; only the listed keys differ. The single-loss baselines pack as
+PacGAN packs: ``batch_size`` counts packs, so PacGAN2 at batch 256 trains D on 256 packs of 2 real and 2 fake samples.
+
+Equal compute: a calibration (``calibration.json``, committed, reused by every later session so the generation
+counts never change) times each strategy's CPU seconds per generation in one process, one torch thread,
+alternating the strategies round by round (medians over rounds). A strategy's equal-compute budget is then
+``generations = reference generations x reference cost / its cost``: the schedule spans its whole budget, as it
+would for a user who gave it that much time. Each run's real CPU seconds (``provenance.json``) are printed beside
+it, so the equality is measured, not assumed.
+
+Runs are evogan run directories under ``--out`` (git-ignored), kept in ``benchmarks/results/equal_compute/`` when
+finished and resumed from a kept checkpoint when not (see kept_runs.py). Jobs are taken in the order of ``--plan``,
+seed-major, so an interrupted session leaves whole seeds behind it.
+
+    python benchmarks/equal_compute.py [--seeds 0 ... 9] [--jobs 2] [--plan pacgan2@compute egan_pack2@generations ...]
+        [--report-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import kept_runs
+from kept_runs import PRESETS, RESULTS, ROOT, finished, mean_se, values
+
+from evogan.provenance import read_cpu_seconds
+
+EGAN = ["minimax", "heuristic", "least_squares"]
+REFERENCE = "egan_pack2"
+GENERATIONS = 30000
+#: what every strategy shares (the grid_egan_pack2 recipe without its strategy keys)
+PROTOCOL = ["lr_g=1e-3", "lr_d=1e-3", "schedule.g='cosine'", "schedule.d='cosine'", "schedule.final=0.01",
+            "log.plots=false"]
+SINGLE = ["population_size=1", "mutations=['heuristic']", "p_cross=0.0"]
+#: strategy -> (label, overrides)
+STRATEGIES = {
+    "egan_pack2": ("E-GAN + packing 2 (128 packs)", ["population_size=1", f"mutations={json.dumps(EGAN)}",
+                                                    "p_cross=0.0", "pack=2", "batch_size=128", "eval_batch_size=128"]),
+    "gan": ("GAN (batch 256)", SINGLE + ["batch_size=256"]),
+    "pacgan2": ("PacGAN2 (256 packs)", SINGLE + ["pack=2", "batch_size=256", "eval_batch_size=128"]),
+    "pacgan4": ("PacGAN4 (256 packs)", SINGLE + ["pack=4", "batch_size=256", "eval_batch_size=64"]),
+}
+BUDGETS = ("generations", "compute")
+#: earlier runs of the same recipe (bit-identical configs) that count: (results folder, strategy there)
+KEPT_ELSEWHERE = {("egan_pack2", "generations"): ("mode_collapse_grid30k", "egan_pack"),
+                  ("gan", "generations"): ("mode_collapse_grid30k", "gan")}
+DEFAULT_PLAN = ["pacgan2@compute", "egan_pack2@generations", "gan@compute", "pacgan2@generations",
+                "gan@generations"]
+OUT_NAME = "equal_compute"
+
+
+def overrides(strategy: str, generations: int, seed: int) -> list[str]:
+    every = max(generations // 15, 1)
+    return ["dataset='grid'", f"seed={seed}", f"generations={generations}", f"metrics.every={every}",
+            f"log.checkpoint_every={every}", *PROTOCOL, *STRATEGIES[strategy][1]]
+
+
+def calibrate(path: Path, rounds: int = 3, warmup: int = 50, timed: int = 500) -> dict:
+    """CPU seconds per generation of every strategy, alternating strategies round by round (medians); written once."""
+    if path.exists():
+        return json.loads(path.read_text())
+    import torch
+
+    from evogan import Experiment
+    from evogan.config import load_config
+
+    torch.set_num_threads(1)
+    seconds = {strategy: [] for strategy in STRATEGIES}
+    for _ in range(rounds):
+        for strategy in STRATEGIES:
+            config = load_config(None, overrides(strategy, warmup + timed, 0) + ["log.progress=false"])
+            experiment, marks = Experiment(config), {}
+            experiment.run(callback=lambda gen, *_: marks.setdefault(gen, time.process_time()) and False)
+            experiment.close()
+            seconds[strategy].append((marks[warmup + timed] - marks[warmup]) / timed)
+    per_generation = {strategy: statistics.median(s) for strategy, s in seconds.items()}
+    result = {"cpu_seconds_per_generation": per_generation, "rounds": seconds, "threads": 1,
+              "how": f"{rounds} alternating rounds, generations {warmup + 1}-{warmup + timed} of each, one process",
+              "generations": {strategy: {"generations": GENERATIONS,
+                                         "compute": _round(GENERATIONS * per_generation[REFERENCE] / cost)}
+                              for strategy, cost in per_generation.items()}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _round(generations: float, step: int = 500) -> int:
+    return max(step, int(round(generations / step)) * step)
+
+
+def job_name(strategy: str, budget: str) -> str:
+    return f"{strategy}@{budget}"
+
+
+def run(job: str, seed: int, calibration: dict, out: Path) -> str:
+    strategy, budget = job.split("@")
+    kept = KEPT_ELSEWHERE.get((strategy, budget))
+    if kept and finished(RESULTS / kept[0], "grid", kept[1], [seed]):
+        return f"{job} seed {seed}: kept in benchmarks/results/{kept[0]}"
+    generations = calibration["generations"][strategy][budget]
+    arguments = kept_runs.sets(overrides(strategy, generations, seed))
+    return kept_runs.execute(out, "grid", job, seed, arguments)
+
+
+def _runs(job: str, seeds: list[int], out: Path) -> list[tuple[int, dict, float | None]]:
+    """(seed, final metrics, CPU seconds) of the finished seeds, here or in the results kept elsewhere."""
+    strategy, budget = job.split("@")
+    found = {}
+    kept = KEPT_ELSEWHERE.get((strategy, budget))
+    if kept:
+        for seed, final, _ in finished(RESULTS / kept[0], "grid", kept[1], seeds):
+            found[seed] = (final, None)
+    for seed, final, _ in finished(out, "grid", job, seeds):
+        folder = kept_runs.kept_dir(out, "grid", job, seed)
+        if not (folder / "metrics.json").exists():
+            folder = kept_runs.run_dir(out, "grid", job, seed)
+        found[seed] = (final, read_cpu_seconds(folder))
+    return [(seed, *found[seed]) for seed in sorted(found)]
+
+
+def report(seeds: list[int], out: Path, calibration: dict) -> None:
+    costs = calibration["cpu_seconds_per_generation"]
+    budget = GENERATIONS * costs[REFERENCE]
+    print(f"\nGrid (25 modes), seeds asked {seeds}. CPU budget = {GENERATIONS} generations of {REFERENCE} = "
+          f"{budget:.0f} CPU-s by the calibration ({calibration['how']}; one torch thread; s/generation: "
+          + ", ".join(f"{s} {c * 1e3:.2f} ms" for s, c in costs.items()) + ")\n")
+    print("| strategy | budget | generations | seeds | modes (of 25) | % high quality | reverse KL | all 25 modes "
+          "| HQ ≥ 95 % and KL ≤ 0.03 | CPU s / run (measured) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    per_seed = []
+    for strategy in STRATEGIES:
+        for budget_kind in BUDGETS:
+            job = job_name(strategy, budget_kind)
+            runs = _runs(job, seeds, out)
+            if not runs:
+                continue
+            finals = [final for _, final, _ in runs]
+            cpu = [c for _, _, c in runs if c is not None]
+            full = sum(f["modes_covered"] == 25 for f in finals)
+            target = sum(f["modes_covered"] == 25 and f["high_quality"] >= 95 and f["reverse_kl"] <= 0.03
+                         for f in finals)
+            print(f"| {STRATEGIES[strategy][0]} | {budget_kind} | {calibration['generations'][strategy][budget_kind]} "
+                  f"| {','.join(str(s) for s, _, _ in runs)} | {mean_se(values(finals, 'modes_covered'), 1)} "
+                  f"| {mean_se(values(finals, 'high_quality'), 1)} | {mean_se(values(finals, 'reverse_kl'), 3)} "
+                  f"| {full}/{len(finals)} | {target}/{len(finals)} | {mean_se(cpu, 0) if cpu else '— (kept runs)'} |")
+            per_seed.append((job, runs))
+    print("\nEvery seed (modes / % HQ / reverse KL):\n")
+    for job, runs in per_seed:
+        cells = "; ".join(f"{seed}: {f['modes_covered']} / {f['high_quality']:.1f} / {f['reverse_kl']:.3f}"
+                          for seed, f, _ in runs)
+        print(f"- {job}: {cells}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)))
+    parser.add_argument("--jobs", type=int, default=2, help="runs at once, one torch thread each")
+    parser.add_argument("--plan", nargs="+", default=DEFAULT_PLAN,
+                        choices=[job_name(s, b) for s in STRATEGIES for b in BUDGETS])
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / OUT_NAME))
+    parser.add_argument("--report-only", action="store_true", help="print the table of what has finished; run nothing")
+    args = parser.parse_args()
+    out = Path(args.out)
+    calibration = calibrate(RESULTS / OUT_NAME / "calibration.json")
+    if not args.report_only:
+        jobs = [(job, seed) for job in args.plan for seed in args.seeds]
+        with ThreadPoolExecutor(args.jobs) as pool:
+            for line in pool.map(lambda item: run(*item, calibration, out), jobs):
+                print(line, flush=True)
+    report(args.seeds, out, calibration)
+
+
+if __name__ == "__main__":
+    main()
