@@ -15,7 +15,10 @@ crossover of Alessi 2024 inside the variation):
 
 from __future__ import annotations
 
+import inspect
 import math
+import numbers
+import random
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -24,9 +27,10 @@ from functools import partial
 import numpy as np
 from deap import tools
 
+from .errors import OperatorContractError
 from .seeding import derive_seed, numpy_generator
 
-__all__ = ["Recipe", "mutation_names", "vary", "breed", "ea_generation", "ea_gan", "make_statistics",
+__all__ = ["Recipe", "mutation_names", "vary", "breed", "select", "ea_generation", "ea_gan", "make_statistics",
            "TrainingDiverged", "INVALID_STREAK"]
 
 #: generations in a row in which every child is invalid before the run is declared diverged
@@ -91,11 +95,43 @@ def breed(recipe: Recipe, judge, *, toolbox):
         child.lineage["discarded"] = f"loss is {child.scores['loss']}"
         return child
     values = toolbox.evaluate(child, judge)
+    if not (isinstance(values, tuple) and values and all(isinstance(v, numbers.Real) for v in values)):
+        raise OperatorContractError(
+            f"evaluate returned {type(values).__name__} {values!r:.60}; a fitness returns a non-empty tuple of floats "
+            "(DEAP's fitness values), e.g. (f_q + gamma * f_d,)")
     if all(math.isfinite(v) for v in values):
         child.fitness.values = values
     else:
         child.lineage["discarded"] = f"fitness is {values}"
     return child
+
+
+def _takes_rng(fn) -> bool:
+    try:
+        return "rng" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # a builtin without a signature
+        return False
+
+
+def select(toolbox, individuals, k: int, generation: int):
+    """``toolbox.select(individuals, k)`` with its randomness drawn from the stream (seed, generation, "select"):
+    a selection that takes ``rng`` gets that numpy Generator, and Python's ``random`` (what DEAP's ``selTournament``
+    and its other tools draw from) is seeded from the stream (seed, generation, "select", "random") for the call and
+    restored afterwards, so a DEAP-style selection is reproducible too."""
+    stream = getattr(toolbox, "stream", None) or partial(numpy_generator, 0)
+    rng = stream(generation, "select")
+    outer = random.getstate()
+    random.seed(int(stream(generation, "select", "random").integers(2 ** 63)))
+    try:
+        chosen = toolbox.select(individuals, k, rng=rng) if _takes_rng(toolbox.select) else toolbox.select(individuals, k)
+    finally:
+        random.setstate(outer)
+    members = {id(ind) for ind in individuals}
+    if not isinstance(chosen, (list, tuple)) or len(chosen) != k or any(id(ind) not in members for ind in chosen):
+        raise OperatorContractError(
+            f"select returned {type(chosen).__name__} of {len(chosen) if hasattr(chosen, '__len__') else '?'}; a "
+            f"selection returns a list of k = {k} of the individuals it was given (the children themselves, not copies)")
+    return list(chosen)
 
 
 def make_statistics() -> tools.MultiStatistics:
@@ -133,7 +169,7 @@ def ea_generation(population, toolbox, gen, *, stats=None, halloffame=None, logb
     recipes = toolbox.vary(population, gen)
     offspring = list(toolbox.map(partial(toolbox.breed, judge=judge), recipes))
     valid = [child for child in offspring if child.fitness.valid]
-    survivors = toolbox.select(valid, min(mu, len(valid))) if valid else []
+    survivors = select(toolbox, valid, min(mu, len(valid)), gen) if valid else []
     if len({id(s) for s in survivors}) < len(survivors):
         warnings.warn("select returned the same child more than once (a selection with replacement, such as "
                       "DEAP's selTournament): the population holds duplicates; evogan's selections do not",

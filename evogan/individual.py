@@ -16,6 +16,7 @@ the device where it is trained) and additionally carries:
   F = F_q + gamma * F_d is computed into the one value; multi-objective
   selection reads ``scores`` instead (``operators.selection``).
 
+Equality and hashing are by identity (a member is not its values; DEAP's idioms need them).
 Cloning (``copy.deepcopy``) and pickling keep all of it and no module, hook or
 graph: individuals are cheap to copy and to ship to workers. They reduce to
 plain data rebuilt by :func:`_restore`: pickling a DEAP creator class itself
@@ -38,6 +39,13 @@ class Genome(dict):
         self.adam = adam if adam is not None else {}
         self.lineage = lineage if lineage is not None else {}
         self.scores = scores if scores is not None else {}
+
+    # An individual is one member, not its values: equality and hashing by identity, so that DEAP's idioms
+    # (``ind in pool``, ``pool.remove(ind)``, ``==``, sets and dict keys) work; comparing dicts of tensors would raise
+    # "Boolean value of Tensor is ambiguous". Compare weights with ``torch.equal`` on ``ind[name]``.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
     def __reduce__(self):
         values = self.fitness.values if self.fitness.valid else None

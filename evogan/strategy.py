@@ -29,6 +29,7 @@ from . import algorithms
 from .config import ConfigError
 from .sampling import sample_population
 from .schedule import schedule_for
+from .seeding import numpy_generator
 
 __all__ = ["build_strategy", "mutation_arguments"]
 
@@ -119,6 +120,7 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         gamma=config.gamma,
     )
     toolbox.register("select", operators.SELECTIONS.get(config.selection, "selection"))
+    toolbox.register("stream", numpy_generator, config.seed)  # stream(*identity): a seeded numpy Generator
     if backend is not None:
         toolbox.register("map", backend.map)
 

@@ -13,6 +13,16 @@ from evogan.sampling import generate_training
 __all__ = ["mutate"]
 
 
+def _refuse(loss, value) -> None:
+    from evogan.errors import OperatorContractError
+
+    got = (f"a tensor of shape {tuple(value.shape)}" + ("" if value.requires_grad else " that does not depend on D's "
+           "outputs (no gradient)") if isinstance(value, torch.Tensor) else f"a {type(value).__name__}")
+    raise OperatorContractError(
+        f"loss {getattr(loss, '__name__', loss)!r} returned {got}; a generator loss maps D's outputs on the fakes "
+        "(a tensor of shape (n,)) to a scalar tensor that depends on them, e.g. F.softplus(-logits).mean()")
+
+
 def mutate(
     parent: Individual,
     donor: Individual | None = None,
@@ -52,6 +62,8 @@ def mutate(
         leaves = {name: weights[name].detach().requires_grad_(True) for name in trainable}
         fake, buffers = generate_training(generator, {**weights, **leaves}, sample_latent(batch_size, rng))
         value = loss(discriminate(fake))
+        if not (isinstance(value, torch.Tensor) and value.dim() == 0 and value.requires_grad):
+            _refuse(loss, value)
         for modifier in modifiers:  # e.g. EM-GAN's -lambda * H(fakes); rng: a modifier's own draws (real batches)
             value = value + modifier(fake, rng=rng)
         grads = torch.autograd.grad(value, list(leaves.values()))

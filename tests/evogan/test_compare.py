@@ -287,3 +287,38 @@ def test_a_two_by_two_sweep_resolves_four_strategies_with_the_right_configs(tmp_
     assert [(c.p_cross, c.lr_g, c.generations) for c in strategies.values()] == [
         (0.0, 1e-3, 7), (0.0, 2e-4, 7), (0.5, 1e-3, 7), (0.5, 2e-4, 7)]
     assert all(c.name == name for name, c in strategies.items())
+
+
+def test_compare_announces_every_run_and_gives_equal_compute_budgets(tmp_path, capsys):
+    """--equal-compute: costs measured side by side, kept in OUT and reused; each strategy's generations set so that
+    its CPU budget is the baseline's; one line per run started and finished."""
+    cheap, dear = tmp_path / "cheap.toml", tmp_path / "dear.toml"
+    cheap.write_text("mutations = ['heuristic']\np_cross = 0.0\npopulation_size = 1\n")
+    dear.write_text("mutations = ['minimax', 'heuristic', 'least_squares']\np_cross = 0.0\npopulation_size = 2\n")
+    out = tmp_path / "cmp"
+    result = compare([cheap, dear], seeds=1, overrides=TINY + ["generations=40"], out=out, equal_compute=True)
+    saved = json.loads((out / "equal_compute.json").read_text())
+    costs, generations = saved["cpu_seconds_per_generation"], saved["generations"]
+    assert generations["cheap"] == 40 and costs["dear"] > 0 and len(saved["rounds"]["dear"]) == 3
+    assert generations["dear"] == max(10, round(40 * costs["cheap"] / costs["dear"] / 10) * 10)
+    assert load_config(result.runs["dear"][0] / "config.toml").generations == generations["dear"]
+    err = capsys.readouterr().err
+    assert "compare: run 1 of 2 started: cheap seed 0" in err and "compare: run 2 of 2 finished in" in err
+    assert "(2/2 done)" in err and "(1/2 done; about" in err
+    compare([cheap, dear], seeds=1, overrides=TINY + ["generations=40"], out=out, equal_compute=True)
+    err = capsys.readouterr().err
+    assert "timing" not in err and "run 2 of 2 found finished" in err  # the kept costs: the same runs
+
+
+def test_ctrl_c_inside_compare_says_to_rerun_the_same_command(tmp_path):
+    from evogan.compare._run import RERUN_HINT
+    from evogan.runner import run
+
+    script = (f"import os, signal\nfrom evogan import Config\nfrom evogan.runner import run\n"
+              f"from evogan.compare._run import RERUN_HINT\n"
+              f"cfg = Config(generations=100000, population_size=1, batch_size=8, eval_batch_size=8, "
+              f"model={{'hidden': 4, 'g_layers': 1, 'd_layers': 1}}, log={{'progress': False, 'plots': False}})\n"
+              f"import threading; threading.Timer(3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()\n"
+              f"try:\n    run(cfg, {str(tmp_path / 'r')!r}, resume_hint=RERUN_HINT)\nexcept KeyboardInterrupt:\n    pass\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert f"resume with: {RERUN_HINT}" in done.stderr and "evogan run --resume" not in done.stderr
