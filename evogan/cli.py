@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("run_dir", metavar="RUN_DIR", help="a run directory (its newest sound checkpoint is used)")
     export.add_argument("--out", required=True, metavar="FILE", help="file to write, e.g. generator.pt2")
     export.add_argument("--member", type=int, default=0, help="population member (default 0: the best survivor)")
+    export.add_argument("--island", type=int, default=0, help="island (default 0; islands runs have islands.count)")
+    export.add_argument("--mixture", action="store_true",
+                        help="every island's member as one program (z, component) -> samples, with the islands' "
+                        "mixture weights in its info (what an islands run's metrics measure)")
     train = sub.add_parser("train-classifier", help="train the digit classifier behind the MNIST metrics")
     train.add_argument("--out", default="digit_classifier.pt", metavar="FILE",
                        help="weights file to write (the shipped one is evogan/assets/digit_classifier.pt)")
@@ -122,8 +126,9 @@ def _config(args) -> int:
 def _export(args) -> int:
     from .export import export_generator
 
-    out = export_generator(args.run_dir, args.out, member=args.member)
-    print(f"wrote {out}; load it with torch alone: torch.export.load({str(out)!r}).module()")
+    out = export_generator(args.run_dir, args.out, member=args.member, island=args.island, mixture=args.mixture)
+    call = "(z, component)" if args.mixture else "(z)"
+    print(f"wrote {out}; load it with torch alone: torch.export.load({str(out)!r}).module(){call}")
     return 0
 
 

@@ -238,8 +238,8 @@ class IslandsConfig:
     backend: str = _opt("inprocess", "where islands 1..count-1 run: inprocess (in this process, one after another) or "
                         "ray (one Ray actor each, created once; only migrants, samples and checkpoints cross; island 0 "
                         "stays in this process)", choices=("inprocess", "ray"))
-    cpus_per_island: float = _opt(1.0, "ray: CPUs each island actor reserves (also its torch threads, at least 1)",
-                                  lo=0.0, lo_open=True)
+    cpus_per_island: float = _opt(0.0, "ray: CPUs each island actor reserves (also its torch threads, at least 1); 0: "
+                                  "fit the cluster, its CPUs shared among the island actors, at most 1 each", lo=0.0)
     gpus_per_island: float = _opt(0.0, "ray: GPU share each island actor reserves and computes on, e.g. 0.25 puts four "
                                   "islands on one GPU; 0: CPU islands", lo=0.0, hi=1.0)
 

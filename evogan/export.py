@@ -29,19 +29,28 @@ __all__ = ["export_generator", "read_export_info"]
 META = "evogan.json"
 
 
-def export_generator(run_dir: str | Path, out: str | Path, member: int = 0) -> Path:
-    """Write population member ``member`` of the run in ``run_dir`` to ``out`` (a ``.pt2`` file); returns ``out``."""
+def export_generator(run_dir: str | Path, out: str | Path, member: int = 0, island: int = 0,
+                     mixture: bool = False) -> Path:
+    """Write population member ``member`` of island ``island`` of the run in ``run_dir`` to ``out`` (a ``.pt2``
+    file); with ``mixture``, that member of every island as one program ``(z, component) -> samples`` whose info
+    holds the islands' mixture weights (draw ``component`` from them). Returns ``out``."""
     run = load_run(run_dir)
-    generator = run.generator(member)
     dim = run.config.latent_dim
     example = torch.zeros(2, dim)
-    program = torch.export.export(generator, (example,),
-                                  dynamic_shapes=((torch.export.Dim("batch", min=1), torch.export.Dim.STATIC),))
+    batch = torch.export.Dim("batch", min=1)
+    if mixture:
+        generator = run.mixture(member)
+        inputs, shapes = (example, torch.zeros(2, dtype=torch.long)), ((batch, torch.export.Dim.STATIC), (batch,))
+    else:
+        generator = run.generator(member, island)
+        inputs, shapes = (example,), ((batch, torch.export.Dim.STATIC),)
+    program = torch.export.export(generator, inputs, dynamic_shapes=shapes)
     with torch.no_grad():
-        shape = list(generator(example).shape[1:])
+        shape = list(generator(*inputs).shape[1:])
     info = {"latent_dim": dim, "latent_distribution": run.config.latent_distribution,
             "latent_mean_rescaling": run.config.latent_mean_rescaling, "sample_shape": shape,
-            "dataset": run.config.dataset, "member": member, "run": str(Path(run_dir).resolve()),
+            "dataset": run.config.dataset, "member": member, "island": None if mixture else island,
+            "mixture_weights": generator.weights.tolist() if mixture else None, "run": str(Path(run_dir).resolve()),
             "generation": (run.final or {}).get("generation", run.logbook[-1]["gen"] if run.logbook else None)}
     out = Path(out)
     if out.is_dir():

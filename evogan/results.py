@@ -4,6 +4,8 @@
     run.logbook[-1]["d_loss"], run.metrics[-1]["high_quality"], run.final
     g = run.generator()          # the best survivor as a plain torch.nn.Module (eval mode)
     x = g(torch.randn(16, run.config.latent_dim))
+    g3 = run.generator(island=3)  # islands: island 3's best; run.mixture() all islands with their weights
+    s = run.sample(2500)         # exactly the samples the last metrics measured (islands, niches and all)
 
 Everything is read from the run directory (config.toml, logbook.jsonl,
 metrics.jsonl, metrics.json, the newest sound checkpoint); nothing is trained.
@@ -21,7 +23,7 @@ import torch
 from .checkpoint import checkpoint_files, read_checkpoint
 from .config import Config, ConfigError, load_config
 
-__all__ = ["RunResult", "load_run"]
+__all__ = ["RunResult", "MixtureGenerator", "load_run"]
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -39,24 +41,92 @@ class RunResult:
     metrics: list[dict]
     final: dict | None
 
-    def generator(self, member: int = 0) -> torch.nn.Module:
-        """Population member ``member`` of the newest checkpoint (0: the best survivor) as a standalone generator
-        module on the CPU, in eval mode (BatchNorm uses the member's running averages)."""
-        from .data import DATASETS
-        from .experiment import _seeded_models
-
+    def _checkpoint(self) -> dict:
         files = checkpoint_files(self.path / "checkpoints")
         if not files:
             raise ConfigError(f"{self.path}: no checkpoint to take a generator from")
-        population = read_checkpoint(files[0])["experiment"]["population"]
-        if not 0 <= member < len(population):
-            raise ConfigError(f"member: {member} is out of range; allowed: [0, {len(population) - 1}]")
+        return read_checkpoint(files[0])
+
+    def _populations(self, state: dict) -> list[list[dict]]:
+        """Each island's (deme's) population in the checkpoint: island 0 first."""
+        islands = state["experiment"].get("islands") or {"demes": []}
+        return [state["experiment"]["population"]] + [deme["population"] for deme in islands["demes"]]
+
+    def _module(self, weights: dict) -> torch.nn.Module:
+        from .data import DATASETS
+        from .experiment import _seeded_models
+
         config = copy.deepcopy(self.config)
         config.device = "cpu"
         data = DATASETS.get(config.dataset, "dataset")(config, torch.device("cpu"))
         generator, _ = _seeded_models(config, data, "export")
-        generator.load_state_dict(population[member]["weights"])
+        generator.load_state_dict(weights)
         return generator.eval()
+
+    def generator(self, member: int = 0, island: int = 0) -> torch.nn.Module:
+        """Population member ``member`` (0: the best survivor) of island ``island`` (0 without islands) of the newest
+        checkpoint, as a standalone generator module on the CPU, in eval mode (BatchNorm uses the member's running
+        averages)."""
+        populations = self._populations(self._checkpoint())
+        if not 0 <= island < len(populations):
+            raise ConfigError(f"island: {island} is out of range; allowed: [0, {len(populations) - 1}]")
+        population = populations[island]
+        if not 0 <= member < len(population):
+            raise ConfigError(f"member: {member} is out of range; allowed: [0, {len(population) - 1}]")
+        return self._module(population[member]["weights"])
+
+    def mixture_weights(self) -> list[float]:
+        """The islands' mixture weights of the newest checkpoint (normalised; [1.0] without islands)."""
+        islands = self._checkpoint()["experiment"].get("islands")
+        weights = islands["weights"] if islands else [1.0]
+        return [w / sum(weights) for w in weights]
+
+    def mixture(self, member: int = 0) -> "MixtureGenerator":
+        """Member ``member`` of every island in one module, with the islands' mixture weights."""
+        state = self._checkpoint()
+        modules = [self._module(population[member]["weights"]) for population in self._populations(state)]
+        islands = state["experiment"].get("islands")
+        return MixtureGenerator(modules, islands["weights"] if islands else [1.0])
+
+    def sample(self, n: int) -> torch.Tensor:
+        """n samples of the newest checkpoint drawn exactly as the run's metrics draw them (``metrics.sample_from``,
+        the islands or DynGAN niches mixed by their weights, the metrics' latents of that generation), on the CPU:
+        ``run.config`` 's dataset metrics of ``run.sample(metric samples)`` are the run's last metrics."""
+        from dataclasses import replace
+
+        from .checkpoint import restore_experiment
+        from .experiment import Experiment
+
+        state = self._checkpoint()
+        config = replace(self.config, device="cpu", log=replace(self.config.log, progress=False),
+                         islands=replace(self.config.islands, backend="inprocess", asynchronous=False))
+        experiment = Experiment(config)
+        try:
+            restore_experiment(experiment, state["experiment"])
+            return experiment.sample(n)
+        finally:
+            experiment.close()
+
+
+class MixtureGenerator(torch.nn.Module):
+    """Several generators and their mixture weights. ``forward(z, component)`` gives row i from generator
+    ``component[i]`` (every generator runs on every row: exact, and exportable with torch.export);
+    ``sample(n, generator)`` draws the components by the weights and z from N(0, I)."""
+
+    def __init__(self, generators: list[torch.nn.Module], weights: list[float]):
+        super().__init__()
+        self.generators = torch.nn.ModuleList(generators)
+        self.register_buffer("weights", torch.tensor(weights, dtype=torch.float32) / sum(weights))
+
+    def forward(self, z: torch.Tensor, component: torch.Tensor) -> torch.Tensor:
+        outputs = torch.stack([g(z) for g in self.generators])  # (K, n, ...)
+        index = component.long().view(1, -1, *([1] * (outputs.dim() - 2))).expand(1, *outputs.shape[1:])
+        return outputs.gather(0, index).squeeze(0)
+
+    @torch.no_grad()
+    def sample(self, n: int, latent_dim: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        component = torch.multinomial(self.weights, n, replacement=True, generator=generator)
+        return self(torch.randn(n, latent_dim, generator=generator), component)
 
 
 def load_run(path: str | Path) -> RunResult:

@@ -26,9 +26,17 @@ from ..sampling import generate, split_evenly
 from .kit import pack, unpack
 from .ray_backend import connect, prepare_actor
 
-__all__ = ["RemoteDeme", "RayIslands", "AsynchronousExchange", "check_island_resources"]
+__all__ = ["RemoteDeme", "RayIslands", "AsynchronousExchange", "check_island_resources", "cpus_per_island"]
 
 CPU = torch.device("cpu")
+
+
+def cpus_per_island(settings, total: dict) -> float:
+    """The CPUs each island actor reserves: ``islands.cpus_per_island``, or with 0 the cluster's CPUs shared among
+    the actors, at most one each (so the default fits a 2-core laptop as well as a cluster)."""
+    if settings.cpus_per_island > 0:
+        return settings.cpus_per_island
+    return min(1.0, total.get("CPU", 0) / max(1, settings.count - 1))
 
 
 def check_island_resources(settings, total: dict) -> None:
@@ -38,9 +46,10 @@ def check_island_resources(settings, total: dict) -> None:
     if settings.gpus_per_island > 0 and actors * settings.gpus_per_island > gpus + 1e-9:
         raise ConfigError(f"islands.gpus_per_island: {actors} island actors x {settings.gpus_per_island:g} GPU = "
                           f"{actors * settings.gpus_per_island:g} GPUs, but the Ray cluster has {gpus:g}")
-    if actors * settings.cpus_per_island > cpus + 1e-9:
-        raise ConfigError(f"islands.count: {actors} island actors x {settings.cpus_per_island:g} CPU = "
-                          f"{actors * settings.cpus_per_island:g} CPUs, but the Ray cluster has {cpus:g} "
+    each = cpus_per_island(settings, total)
+    if each <= 0 or actors * each > cpus + 1e-9:
+        raise ConfigError(f"islands.count: {actors} island actors x {each:g} CPU = "
+                          f"{actors * each:g} CPUs, but the Ray cluster has {cpus:g} "
                           "(island 0 runs in this process); use fewer islands or a smaller islands.cpus_per_island")
 
 
@@ -187,9 +196,10 @@ class RayIslands:
         single = dataclasses.replace(config, islands=dataclasses.replace(settings, count=1, backend="inprocess"),
                                      device="cuda" if gpu else ("cpu" if config.device == "auto" else config.device),
                                      log=dataclasses.replace(config.log, progress=False))
-        threads = max(1, math.floor(settings.cpus_per_island))
+        each = cpus_per_island(settings, ray.cluster_resources())
+        threads = max(1, math.floor(each))
         plugins = resolve_plugin_paths(config.plugins)
-        options = dict(num_cpus=settings.cpus_per_island, num_gpus=settings.gpus_per_island)
+        options = dict(num_cpus=each, num_gpus=settings.gpus_per_island)
         self.actors = [_IslandActor.options(**options).remote([single], k, plugins, threads, config.tune_malloc)
                        for k in range(1, settings.count)]
         try:

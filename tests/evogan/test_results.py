@@ -85,3 +85,49 @@ def test_export_command_and_its_errors(tmp_path):
         done = subprocess.run([sys.executable, "-m", "evogan", "export", *args, *out], capture_output=True, text=True,
                               cwd=ROOT)
         assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def _islands_run(tmp_path):
+    config = small(islands={"count": 3, "migration_every": 2, "migrants": 1, "mixture": "evolved", "mixture_steps": 5})
+    return run(config, tmp_path / "islands")
+
+
+def test_an_islands_run_reloads_as_measured_island_by_island_and_as_its_mixture(tmp_path):
+    run_dir = _islands_run(tmp_path)
+    result = evogan.load_run(run_dir)
+    state = read_checkpoint(checkpoint_files(run_dir / "checkpoints")[0])["experiment"]
+    # the metrics the run wrote are those of run.sample(): the islands mixed by their evolved weights
+    samples = result.sample(result.config.metrics.samples)
+    data = evogan.DATASETS.get("ring")(result.config, "cpu")
+    measured = data.metrics(samples)
+    assert {k: measured[k] for k in ("modes_covered", "high_quality", "reverse_kl")} == \
+           {k: result.final[k] for k in ("modes_covered", "high_quality", "reverse_kl")}
+    weights = result.mixture_weights()
+    assert len(weights) == 3 and sum(weights) == pytest.approx(1) and weights == pytest.approx(
+        [w / sum(state["islands"]["weights"]) for w in state["islands"]["weights"]])
+    # island k's member is the checkpoint's island k member
+    z = torch.randn(5, result.config.latent_dim, generator=torch.Generator().manual_seed(0))
+    for k, population in enumerate([state["population"]] + [d["population"] for d in state["islands"]["demes"]]):
+        g = result.generator(island=k)
+        assert all(torch.equal(g.state_dict()[name], population[0]["weights"][name]) for name in g.state_dict())
+    mixture = result.mixture()
+    with torch.no_grad():
+        rows = mixture(z, torch.tensor([0, 1, 2, 1, 0]))
+        assert torch.equal(rows[1], result.generator(island=1)(z)[1]) and torch.equal(rows[2], result.generator(island=2)(z)[2])
+    with pytest.raises(ConfigError, match=r"island: 3 is out of range; allowed: \[0, 2\]"):
+        result.generator(island=3)
+
+
+def test_export_writes_one_island_or_the_mixture(tmp_path):
+    from evogan.export import export_generator
+
+    run_dir = _islands_run(tmp_path)
+    result = evogan.load_run(run_dir)
+    z = torch.randn(4, result.config.latent_dim, generator=torch.Generator().manual_seed(1))
+    island = torch.export.load(export_generator(run_dir, tmp_path / "i2.pt2", island=2)).module()
+    assert torch.equal(island(z), result.generator(island=2)(z).detach())
+    path = export_generator(run_dir, tmp_path / "mix.pt2", mixture=True)
+    info = read_export_info(path)
+    assert info["mixture_weights"] == pytest.approx(result.mixture_weights()) and info["island"] is None
+    component = torch.tensor([2, 0, 1, 2])
+    assert torch.equal(torch.export.load(path).module()(z, component), result.mixture()(z, component).detach())

@@ -213,3 +213,20 @@ def test_a_run_started_in_process_continues_on_ray_with_the_same_result(ray_sess
     rows = [[{k: v for k, v in json.loads(line).items() if k not in ("seconds", "wall_time")}
              for line in open(d / "logbook.jsonl")] for d in (whole, resumed)]
     assert len(rows[0]) == 8 and rows[0] == rows[1]
+
+
+def test_island_actors_fit_the_cluster_by_default():
+    """cpus_per_island = 0 (the default): a 2-core laptop shares its CPUs among the 3 island actors of ring_islands;
+    a cluster gives each one CPU; an explicit share is kept, and a cluster too small for it is one line."""
+    from evogan.config import IslandsConfig, load_config
+    from evogan.parallel.ray_islands import check_island_resources, cpus_per_island
+
+    laptop, cluster = {"CPU": 2.0}, {"CPU": 64.0}
+    islands = load_config("ring_islands", ["islands.backend='ray'"]).islands
+    assert islands.cpus_per_island == 0 and islands.count == 4
+    assert cpus_per_island(islands, laptop) == pytest.approx(2 / 3) and cpus_per_island(islands, cluster) == 1.0
+    check_island_resources(islands, laptop)  # the README's command fits as written
+    asked = IslandsConfig(count=4, cpus_per_island=1.0)
+    assert cpus_per_island(asked, cluster) == 1.0
+    with pytest.raises(ConfigError, match="3 island actors x 1 CPU = 3 CPUs, but the Ray cluster has 2"):
+        check_island_resources(asked, laptop)
