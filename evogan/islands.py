@@ -87,9 +87,17 @@ def meet_neighbours(demes: list, senders: list[list[int]], migrants: int) -> int
 def evolve_mixture(weights: np.ndarray, objective, steps: int, rng: np.random.Generator,
                    sigma: float = 0.3) -> tuple[np.ndarray, float, float]:
     """(1+1)-ES on mixture weights (positive, summing to 1), minimising ``objective``: log-normal perturbations, a
-    candidate kept only when strictly better. Returns (weights, their score, the starting weights' score)."""
+    candidate kept only when strictly better. The objective is noisy (each evaluation scores fresh samples of
+    generators that moved), so uniform weights are scored again every time and the search starts from them when they
+    beat the last weights: the result is never worse than uniform. Returns (weights, their score, the starting
+    weights' score)."""
     best = np.asarray(weights, float) / np.sum(weights)
     best_score = start_score = objective(best)
+    uniform = np.full(len(best), 1.0 / len(best))
+    if not np.array_equal(best, uniform):
+        uniform_score = objective(uniform)
+        if uniform_score < best_score:
+            best, best_score = uniform, uniform_score
     for _ in range(steps):
         candidate = best * np.exp(sigma * rng.standard_normal(len(best)))
         candidate /= candidate.sum()

@@ -10,7 +10,8 @@ and the shape below runs over the remaining generations:
 - ``constant``: 1;
 - ``linear``: from 1 down to ``final`` at generation G;
 - ``cosine``: final + (1 - final) * (1 + cos(pi * t)) / 2, t from 0 to 1;
-- ``step``: ``factor`` ** (number of ``milestones`` <= g).
+- ``step``: ``factor`` ** (number of ``milestones`` < g), as torch's ``MultiStepLR`` counts them: generation
+  g is torch's epoch g - 1, so generation m + 1 is the first at the lower rate.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _cosine(t: float, generation: int, *, final: float, milestones, factor: floa
 
 
 def _step(t: float, generation: int, *, final: float, milestones, factor: float) -> float:
-    return factor ** sum(1 for m in milestones if generation >= m)
+    return factor ** sum(1 for m in milestones if generation > m)
 
 
 #: schedule name → fn(t in [0, 1] after warm-up, generation, *, final, milestones, factor) -> multiplier

@@ -78,6 +78,14 @@ def test_island_zero_of_isolated_islands_is_the_plain_run_and_the_other_islands_
     isolated.close()
 
 
+def test_the_evolved_mixture_never_ends_worse_than_uniform_weights():
+    """Last weights far from the optimum and too few steps to walk back: uniform, scored again, wins."""
+    uniform = np.full(3, 1 / 3)
+    weights, score, start = evolve_mixture(np.array([0.9, 0.05, 0.05]), lambda w: float(np.abs(w - uniform).sum()), 3,
+                                           np.random.default_rng(0))
+    assert start == pytest.approx(1.1333333) and score == 0.0 and weights == pytest.approx(uniform)
+
+
 def test_the_evolved_mixture_never_scores_worse_than_where_it_started():
     target = np.array([0.7, 0.2, 0.1])
     weights, score, start = evolve_mixture(np.ones(3), lambda w: float(np.sum((w - target) ** 2)), 200,

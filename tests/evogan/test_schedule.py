@@ -21,9 +21,9 @@ from evogan.schedule import lr_multiplier, schedule_for
         ("cosine", 51, {"final": 0.0}, 0.5),  # cos(pi / 2) = 0
         ("cosine", 26, {"final": 0.2}, 0.2 + 0.8 * 0.5 * (1 + math.cos(math.pi / 4))),
         ("cosine", 101, {"final": 0.2}, 0.2),
-        ("step", 29, {"milestones": [30, 60], "factor": 0.5}, 1.0),
-        ("step", 30, {"milestones": [30, 60], "factor": 0.5}, 0.5),
-        ("step", 99, {"milestones": [30, 60], "factor": 0.5}, 0.25),
+        ("step", 30, {"milestones": [30, 60], "factor": 0.5}, 1.0),  # torch's epoch 29: before the milestone
+        ("step", 31, {"milestones": [30, 60], "factor": 0.5}, 0.5),
+        ("step", 61, {"milestones": [30, 60], "factor": 0.5}, 0.25),
         ("linear", 5, {"warmup": 10, "final": 0.1}, 0.5),  # warm-up: 5 / 10
         ("linear", 11, {"warmup": 10, "final": 0.1}, 1.0),  # the schedule starts after the warm-up
         ("linear", 56, {"warmup": 10, "final": 0.1}, 1.0 - 0.9 * 45 / 90),
@@ -31,6 +31,26 @@ from evogan.schedule import lr_multiplier, schedule_for
 )
 def test_multiplier_against_hand_computed_values(kind, generation, options, expected):
     assert lr_multiplier(kind, generation, generations=101, **options) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_step_milestones_fall_where_torchs_multisteplr_puts_them():
+    import torch
+
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    torch_schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[3, 7], gamma=0.5)
+    by_torch = []
+    for _ in range(10):  # epoch e is evogan's generation e + 1
+        by_torch.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        torch_schedule.step()
+    ours = [lr_multiplier("step", g, generations=10, milestones=[3, 7], factor=0.5) for g in range(1, 11)]
+    assert ours == by_torch == [1.0] * 3 + [0.5] * 4 + [0.25] * 3
+
+
+def test_a_warm_up_as_long_as_the_run_is_refused():
+    with pytest.raises(ConfigError, match="schedule.warmup: 100 is not below generations = 100"):
+        Config(generations=100, schedule={"g": "cosine", "warmup": 100})
+    assert Config(generations=100, schedule={"warmup": 99}).schedule.warmup == 99
 
 
 def test_schedule_for_scales_each_network_by_its_own_base_rate():
@@ -79,7 +99,7 @@ def test_a_run_uses_the_scheduled_rates_for_children_and_discriminator(small_con
     ex.close()
     expected_g = [1e-3 * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (g - 1) / 5))) for g in range(1, 7)]
     assert [s.pop() for s in seen_g] == pytest.approx(expected_g, rel=1e-12)
-    assert seen_d == pytest.approx([2e-3] * 3 + [2e-4] * 3, rel=1e-12)
+    assert seen_d == pytest.approx([2e-3] * 4 + [2e-4] * 2, rel=1e-12)  # milestone 4: generations 5 and 6 lower
 
 
 def test_a_constant_schedule_leaves_the_run_bit_for_bit_unchanged(small_config):
