@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import warnings
 from pathlib import Path
 
 from .config import PRESETS, ConfigError, config_reference, config_to_toml, load_config, parse_sweeps, presets
@@ -156,8 +158,22 @@ COMMANDS = {"run": _run, "compare": _compare, "config": _config, "export": _expo
             "train-classifier": _train_classifier}
 
 
+def _one_line_warnings() -> None:
+    """Warnings as ``evogan: warning: <message>`` (first line), not Python's four lines with the source line;
+    ``EVOGAN_WARNINGS=full`` keeps Python's own format."""
+    if os.environ.get("EVOGAN_WARNINGS", "").lower() == "full":
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = str(message).strip().splitlines()
+        print(f"evogan: warning: {text[0] if text else category.__name__}", file=file or sys.stderr)
+
+    warnings.showwarning = show
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _one_line_warnings()
     try:
         return COMMANDS[args.command](args)
     except ConfigError as err:

@@ -177,6 +177,8 @@ class ParallelConfig:
     )
     object_store_mb: int = _opt(512, "ray: object store of the local Ray a run starts, in MB (0: Ray's default, 30% of RAM)", lo=0)
     dashboard: bool = _opt(False, "ray: start the Ray dashboard with the local Ray")
+    ray_logs: bool = _opt(False, "ray: show Ray's own log lines and its workers' output in the console (off: only "
+                          "evogan's lines and errors)")
     max_restarts: int = _opt(3, "ray: times a dead worker is restarted and its unfinished work redone before the run fails", lo=0)
     start_timeout: float = _opt(120.0, "ray: seconds to wait for the workers to start (free CPUs/GPUs) before failing", lo=0.0, lo_open=True)
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 
 from tqdm import tqdm
 
 __all__ = ["Progress"]
+
+#: terminal columns from which the bar is drawn beside the status
+WIDE = 140
 
 
 def _clock(seconds: float) -> str:
@@ -31,9 +35,12 @@ class Progress:
         self.last_tenth = int(10 * initial / total) if total else 0
         self.bar = None
         if enabled and self.tty:
+            # the status (the newest metrics) is what matters: on a terminal narrower than it and a bar, drop the bar
+            wide = shutil.get_terminal_size((80, 24)).columns >= WIDE
+            bar_format = ("{l_bar}{bar}| {n}/{total} [{elapsed}<{remaining}, {rate_fmt}{postfix}]" if wide else
+                          "{n}/{total} gen [{elapsed}<{remaining}]{postfix}")
             self.bar = tqdm(total=total, initial=initial, file=self.stream, dynamic_ncols=True, unit="gen",
-                            smoothing=0.05, mininterval=0.2,
-                            bar_format="{l_bar}{bar}| {n}/{total} [{elapsed}<{remaining}, {rate_fmt}{postfix}]")
+                            smoothing=0.05, mininterval=0.2, bar_format=bar_format)
 
     def update(self, done: int, status: str = "") -> None:
         if not self.enabled:

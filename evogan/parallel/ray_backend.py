@@ -110,7 +110,10 @@ def connect(parallel) -> bool:
         check_address(parallel.address)
     if ray.is_initialized():
         return False
-    options = dict(logging_level=logging.WARNING, log_to_driver=True)
+    if not parallel.ray_logs:  # Ray logs its start and worker failures itself; evogan reports what matters once
+        logging.getLogger("ray").setLevel(logging.CRITICAL)
+    options = dict(logging_level=logging.WARNING if parallel.ray_logs else logging.CRITICAL,
+                   log_to_driver=parallel.ray_logs)
     if parallel.address:
         try:
             ray.init(address=parallel.address, **options)

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,19 @@ def test_presets_run_by_name_from_anywhere_and_unknown_names_get_a_suggestion(tm
     listed = capsys.readouterr().out
     assert all(f"\n{path.stem} " in "\n" + listed for path in PRESETS.glob("*.toml"))
     assert "Single-loss GAN baseline on the ring" in listed
+
+
+def test_warnings_are_one_line_each_unless_asked_for_in_full(tmp_path):
+    command = [sys.executable, "-m", "evogan", "run", "--set", "generations=2", "--set", "population_size=1",
+               "--set", "p_cross=0.5", "--set", "model.hidden=8", "--quiet"]
+    env = {k: v for k, v in os.environ.items() if k != "EVOGAN_WARNINGS"}
+    done = subprocess.run(command + ["--out", str(tmp_path / "a")], capture_output=True, text=True, timeout=120,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "p_cross" in line]
+    assert lines == ["evogan: warning: p_cross > 0 with population_size = 1: the on-the-fly crossover draws the donor "
+                     "from a population of one, so it never changes anything"]
+    assert "UserWarning" not in done.stderr and "build_strategy(" not in done.stderr
+    full = subprocess.run(command + ["--out", str(tmp_path / "b")], capture_output=True, text=True, timeout=120,
+                          env={**env, "EVOGAN_WARNINGS": "full"})
+    assert "UserWarning: p_cross > 0" in full.stderr

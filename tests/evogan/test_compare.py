@@ -16,6 +16,7 @@ from evogan import Config, ConfigError
 from evogan.compare import (compare, hedges_g, holm, mann_whitney_test, parse_sweeps, summarise, welch_interval,
                             welch_test)
 from evogan.compare._budget import equal_compute_generations
+from evogan.compare._stats import MACHINE_DEPENDENT
 from evogan.compare._report import estimate
 from evogan.compare._run import _mode_centres
 from evogan.config import load_config
@@ -105,8 +106,10 @@ def test_compare_on_ray_tasks(ray_session, tmp_path):
     result = compare(_strategies(tmp_path), seeds=2, overrides=TINY, out=tmp_path / "ray", backend="ray")
     assert all((d / "metrics.json").is_file() for dirs in result.runs.values() for d in dirs)
     sequential = compare(_strategies(tmp_path), seeds=2, overrides=TINY, out=tmp_path / "seq")
-    same = [(a["strategy"], a["metric"], a["mean"]) for a in result.table if a["metric"] != "wall_time"]
-    assert same == [(b["strategy"], b["metric"], b["mean"]) for b in sequential.table if b["metric"] != "wall_time"]
+    same = [(a["strategy"], a["metric"], a["mean"]) for a in result.table if a["metric"] not in MACHINE_DEPENDENT]
+    assert same == [(b["strategy"], b["metric"], b["mean"]) for b in sequential.table
+                    if b["metric"] not in MACHINE_DEPENDENT]
+    assert {a["metric"] for a in result.table} >= {"cpu_seconds", "modes_covered"}
 
 
 def test_compare_errors(tmp_path):

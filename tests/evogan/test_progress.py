@@ -33,7 +33,8 @@ def test_a_resumed_run_counts_only_its_own_generations():
     assert log.getvalue().startswith("gen 60/100 (60%)")
 
 
-def test_a_terminal_gets_a_tqdm_bar_with_the_status():
+def test_a_terminal_gets_a_tqdm_bar_with_the_status(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
     screen = Terminal()
     bar = Progress(100, stream=screen)
     for gen in range(1, 101):
@@ -44,3 +45,14 @@ def test_a_terminal_gets_a_tqdm_bar_with_the_status():
     silent = Terminal()
     Progress(10, stream=silent, enabled=False).update(5, "x")
     assert silent.getvalue() == ""
+
+
+def test_a_narrow_terminal_keeps_the_status_and_drops_the_bar(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    screen = Terminal()
+    bar = Progress(6000, stream=screen)
+    status = "modes 8/8 hq 97.4% rKL 0.012 gap 0.1% @ gen 6000"
+    bar.update(6000, status)
+    bar.close()
+    last = screen.getvalue().strip().split("\r")[-1]
+    assert last.startswith("6000/6000 gen [") and last.endswith(status) and len(last) <= 80, last

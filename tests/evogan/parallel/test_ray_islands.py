@@ -75,7 +75,7 @@ def test_a_killed_island_actor_is_one_line_and_its_checkpoint_resumes_exactly(ra
 
 def test_more_islands_than_the_cluster_holds_is_one_line_before_training(ray_session):
     with pytest.raises(ConfigError, match=r"islands.count: 4 island actors x 1 CPU = 4 CPUs, but the Ray cluster has 2"):
-        Experiment(_config(count=5, backend="ray", migrants=0))
+        Experiment(_config(count=5, backend="ray", migrants=0, cpus_per_island=1))
     with pytest.raises(ConfigError, match=r"islands.gpus_per_island: 2 island actors x 0.5 GPU = 1 GPUs, but the Ray "
                                           r"cluster has 0"):
         Experiment(_config(backend="ray", gpus_per_island=0.5))
