@@ -106,7 +106,8 @@ class ModelConfig:
     )
     g_norm: str = _opt(
         "none", "generator MLP: BatchNorm after every hidden Linear layer (which then has no bias), as PacGAN's 2-D G; "
-        "each individual keeps its own running averages", choices=("none", "batch"),
+        "each individual keeps its own running averages. batch: torch's (eps 1e-5, running variance, momentum 0.1); "
+        "pacgan: PacGAN's code's (eps 1e-4, running standard deviation, momentum 0.05)", choices=("none", "batch", "pacgan"),
     )
     init_std: float = _opt(0.0, "mlp family: initial Linear weights N(0, init_std), biases 0 (PacGAN: 0.02); 0: PyTorch's default", lo=0.0)
     g_activation: str = _opt(

@@ -2,7 +2,7 @@
 
 By default a ReLU generator and a LeakyReLU 0.2 discriminator. The options
 reproduce PacGAN's 2-D networks (Lin et al. 2018): BatchNorm after every
-hidden layer of the generator (``model.g_norm = "batch"``; the Linear layer
+hidden layer of the generator (``model.g_norm = "batch"``, torch's, or ``"pacgan"``, PacGAN's code's; the Linear layer
 before it has no bias, BatchNorm's shift takes its place), maxout units in the
 discriminator (``model.d_activation = "maxout"``: each hidden layer computes
 ``pieces`` affine maps per unit and keeps their maximum), and N(0, sigma)
@@ -18,7 +18,8 @@ from torch.func import functional_call
 
 from .registry import MODELS, discriminator_activation, generator_activation, require_kind
 
-__all__ = ["MLP", "Maxout", "mlp_generator", "mlp_discriminator", "mlp_models", "normal_init"]
+__all__ = ["MLP", "Maxout", "PacGANBatchNorm", "pacgan_batch_norm", "NORMS", "mlp_generator", "mlp_discriminator",
+           "mlp_models", "normal_init"]
 
 
 class Maxout(nn.Module):
@@ -50,7 +51,8 @@ class MLP(nn.Sequential):
 
     def __init__(self, *layers: nn.Module):
         super().__init__(*layers)
-        self._direct = all(type(layer) in (nn.Linear, nn.BatchNorm1d) or not (list(layer.parameters()) or list(layer.buffers()))
+        self._direct = all(type(layer) in (nn.Linear, nn.BatchNorm1d, PacGANBatchNorm)
+                           or not (list(layer.parameters()) or list(layer.buffers()))
                            for layer in layers)
 
     def forward(self, x):
@@ -66,6 +68,10 @@ class MLP(nn.Sequential):
                 x = F.linear(x, weights[name + ".weight"], weights.get(name + ".bias"))
             elif type(layer) is nn.BatchNorm1d:
                 x = _batch_norm(layer, name, weights, x)
+            elif type(layer) is PacGANBatchNorm:
+                x = pacgan_batch_norm(x, weights[name + ".running_mean"], weights[name + ".running_std"],
+                                      weights[name + ".weight"], weights[name + ".bias"], layer.training,
+                                      layer.momentum, layer.eps)
             else:
                 x = layer.forward(x)
         return x
@@ -79,24 +85,63 @@ def _batch_norm(layer: nn.BatchNorm1d, name: str, weights: dict, x):
                         weights.get(name + ".bias"), layer.training, layer.momentum, layer.eps)
 
 
-def _mlp(sizes: list[int], activation, *, batch_norm: bool = False, widen: int = 1) -> MLP:
-    """Linear layers of ``sizes``; each hidden one followed by [BatchNorm (its Linear has no bias)] + activation.
+def pacgan_batch_norm(x, running_mean, running_std, weight, bias, training: bool, momentum: float, eps: float):
+    """Batch normalisation as PacGAN's generator has it (the Blocks library's): in training, divide by
+    sqrt(biased batch variance + eps) and move the running mean and the running *standard deviation* (that same
+    divisor) towards the batch's by ``momentum``, in place; in evaluation, divide by the running standard
+    deviation itself (no eps)."""
+    if training:
+        mean = x.mean(0)
+        std = ((x - mean).pow(2).mean(0) + eps).sqrt()
+        with torch.no_grad():
+            running_mean.mul_(1.0 - momentum).add_(momentum * mean.detach())
+            running_std.mul_(1.0 - momentum).add_(momentum * std.detach())
+    else:
+        mean, std = running_mean, running_std
+    return (x - mean) / std * weight + bias
+
+
+class PacGANBatchNorm(nn.Module):
+    """``pacgan_batch_norm`` as a layer: eps 1e-4 and momentum 0.05 (PacGAN's code: Blocks' default eps, its own
+    0.95/0.05 average of the population statistics); running mean 0 and standard deviation 1 at the start."""
+
+    def __init__(self, features: int, eps: float = 1e-4, momentum: float = 0.05):
+        super().__init__()
+        self.eps, self.momentum = eps, momentum
+        self.weight = nn.Parameter(torch.ones(features))
+        self.bias = nn.Parameter(torch.zeros(features))
+        self.register_buffer("running_mean", torch.zeros(features))
+        self.register_buffer("running_std", torch.ones(features))
+
+    def forward(self, x):
+        return pacgan_batch_norm(x, self.running_mean, self.running_std, self.weight, self.bias, self.training,
+                                 self.momentum, self.eps)
+
+
+#: model.g_norm -> the normalisation layer after each hidden Linear layer of the generator MLP
+NORMS = {"none": None, "batch": nn.BatchNorm1d, "pacgan": PacGANBatchNorm}
+
+
+def _mlp(sizes: list[int], activation, *, norm=None, widen: int = 1) -> MLP:
+    """Linear layers of ``sizes``; each hidden one followed by [``norm`` (its Linear has no bias)] + activation.
 
     ``widen``: hidden Linear layers output ``widen`` features per unit (maxout's pieces).
     """
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         hidden = i < len(sizes) - 2
-        layers.append(nn.Linear(a, b * widen if hidden else b, bias=not (hidden and batch_norm)))
+        layers.append(nn.Linear(a, b * widen if hidden else b, bias=not (hidden and norm is not None)))
         if hidden:
-            layers += [nn.BatchNorm1d(b * widen)] if batch_norm else []
+            layers += [norm(b * widen)] if norm is not None else []
             layers.append(activation())
     return MLP(*layers)
 
 
 def mlp_generator(latent_dim: int, hidden: int, layers: int, out_dim: int, activation=nn.ReLU, *,
-                  batch_norm: bool = False) -> nn.Module:
-    return _mlp([latent_dim] + [hidden] * layers + [out_dim], activation, batch_norm=batch_norm)
+                  batch_norm: bool = False, norm=None) -> nn.Module:
+    """``norm``: a layer class after each hidden Linear (``batch_norm=True``: torch's BatchNorm1d)."""
+    norm = nn.BatchNorm1d if batch_norm and norm is None else norm
+    return _mlp([latent_dim] + [hidden] * layers + [out_dim], activation, norm=norm)
 
 
 def mlp_discriminator(in_dim: int, hidden: int, layers: int, activation=None, *, maxout_pieces: int = 0) -> nn.Module:
@@ -122,7 +167,7 @@ def mlp_models(config, data):
     m = config.model
     maxout = m.d_activation == "maxout"
     generator = mlp_generator(config.latent_dim, m.g_hidden or m.hidden, m.g_layers, data.dim, generator_activation(config),
-                              batch_norm=m.g_norm == "batch")
+                              norm=NORMS[m.g_norm])
     discriminator = mlp_discriminator(data.dim * config.pack, m.d_hidden or m.hidden, m.d_layers,
                                       None if maxout else discriminator_activation(config),
                                       maxout_pieces=m.maxout_pieces if maxout else 0)

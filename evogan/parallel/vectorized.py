@@ -40,6 +40,7 @@ from ..algorithms import breed as default_breed
 from ..config import ConfigError
 from ..individual import Individual
 from ..models.activations import EntropyAdjustedLeakyReLU, EntropySensitiveActivation
+from ..models.mlp import PacGANBatchNorm
 from ..sampling import set_mode, run_with
 from .registry import BACKENDS
 
@@ -60,7 +61,8 @@ def _mutate_keywords(op):
     return None
 
 
-_BATCH_COUPLED = (torch.nn.modules.batchnorm._BatchNorm, EntropyAdjustedLeakyReLU, EntropySensitiveActivation)
+_BATCH_COUPLED = (torch.nn.modules.batchnorm._BatchNorm, PacGANBatchNorm, EntropyAdjustedLeakyReLU,
+                  EntropySensitiveActivation)
 _COUPLING: "weakref.WeakKeyDictionary[torch.nn.Module, bool]" = weakref.WeakKeyDictionary()
 
 

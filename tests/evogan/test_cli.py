@@ -169,6 +169,7 @@ def test_presets_run_by_name_from_anywhere_and_unknown_names_get_a_suggestion(tm
     assert "Single-loss GAN baseline on the ring" in listed
 
 
+@pytest.mark.slow  # a subprocess
 def test_warnings_are_one_line_each_unless_asked_for_in_full(tmp_path):
     command = [sys.executable, "-m", "evogan", "run", "--set", "generations=2", "--set", "population_size=1",
                "--set", "p_cross=0.5", "--set", "model.hidden=8", "--quiet"]

@@ -313,6 +313,7 @@ def test_compare_announces_every_run_and_gives_equal_compute_budgets(tmp_path, c
     assert "timing" not in err and "run 2 of 2 found finished" in err  # the kept costs: the same runs
 
 
+@pytest.mark.slow  # a subprocess
 def test_ctrl_c_inside_compare_says_to_rerun_the_same_command(tmp_path):
     from evogan.compare._run import RERUN_HINT
     from evogan.runner import run

@@ -108,6 +108,7 @@ def test_a_fitness_returning_a_bare_float_is_refused(registered):
     ex.close()
 
 
+@pytest.mark.slow  # a subprocess
 def test_the_cli_prints_a_broken_loss_as_one_line(tmp_path):
     import subprocess
     import sys

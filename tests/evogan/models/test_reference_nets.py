@@ -91,3 +91,52 @@ def test_a_crossover_child_takes_the_donors_batchnorm_statistics():
     assert int(child["1.num_batches_tracked"]) == int(donor["1.num_batches_tracked"]) + 1
     assert child.adam["step"] == parent.adam["step"] + 1
     ex.close()
+
+
+def test_pacgan_batch_norm_follows_blocks_update_rule_by_hand():
+    from evogan.models.mlp import PacGANBatchNorm
+
+    layer = PacGANBatchNorm(2)
+    x = torch.tensor([[1.0, 0.0], [3.0, 0.0], [5.0, 6.0]])
+    # column 0: mean 3, biased variance 8/3; column 1: mean 2, variance 8
+    std = torch.tensor([(8 / 3 + 1e-4) ** 0.5, (8 + 1e-4) ** 0.5])
+    y = layer.train()(x)
+    assert torch.allclose(y, (x - torch.tensor([3.0, 2.0])) / std, atol=1e-6)
+    # running averages: 0.95 * (0, 0) + 0.05 * mean; 0.95 * (1, 1) + 0.05 * the divisor (a standard deviation)
+    assert torch.allclose(layer.running_mean, torch.tensor([0.15, 0.10]))
+    assert torch.allclose(layer.running_std, 0.95 + 0.05 * std)
+    layer.train()(x)
+    assert torch.allclose(layer.running_mean, 0.95 * torch.tensor([0.15, 0.10]) + 0.05 * torch.tensor([3.0, 2.0]))
+    # evaluation divides by the running standard deviation itself, no eps
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor([2.0, 1.0]))
+        layer.bias.copy_(torch.tensor([0.5, -1.0]))
+    z = torch.tensor([[1.0, 1.0]])
+    expected = (z - layer.running_mean) / layer.running_std * torch.tensor([2.0, 1.0]) + torch.tensor([0.5, -1.0])
+    assert torch.allclose(layer.eval()(z), expected)
+    # torch's BatchNorm1d on the same batch differs (eps 1e-5 and the running *variance*, unbiased, momentum 0.1)
+    torch_bn = nn.BatchNorm1d(2).train()
+    torch_bn(x)
+    assert not torch.allclose(torch_bn.running_var, layer.running_std)
+
+
+def test_pacgan_batch_norm_generator_in_a_run_the_same_on_every_backend():
+    from evogan.models.mlp import PacGANBatchNorm
+
+    model = {"hidden": 8, "g_layers": 2, "d_layers": 2, "g_norm": "pacgan"}
+    g, _ = build_models(Config(model=model), __import__("evogan.data", fromlist=["ring"]).ring())
+    assert sum(isinstance(m, PacGANBatchNorm) for m in g) == 2 and all(
+        m.bias is None for m in g if isinstance(m, nn.Linear) and m.out_features == 8)
+    settings = dict(generations=4, population_size=2, batch_size=16, eval_batch_size=16, model=model,
+                    metrics={"every": 2, "samples": 200}, log={"progress": False, "plots": False})
+    runs = []
+    for backend in ("inprocess", "vectorized"):
+        experiment = Experiment(Config(**settings, parallel={"backend": backend}))
+        experiment.run()
+        runs.append(experiment)
+    a, b = runs
+    assert [r["d_loss"] for r in a.logbook] == pytest.approx([r["d_loss"] for r in b.logbook], rel=1e-5, abs=1e-7)
+    stds = [m[k] for m in a.population for k in m if k.endswith("running_std")]
+    # trained: moved away from 1 by the 0.05 averages, finite and positive
+    assert stds and all(bool((s > 0).all()) and float((s - 1).abs().max()) > 1e-3 for s in stds)
+    assert a.evaluate_metrics()["n_samples"] == 200
