@@ -106,6 +106,29 @@ def breed(recipe: Recipe, judge, *, toolbox):
     return child
 
 
+def alternating_step(population, gen: int, *, toolbox) -> tuple[float, list]:
+    """E-GAN's order: D's n_D steps on the parents' fakes, then every child bred and judged against the new D."""
+    d_loss = toolbox.train_discriminator(population, generation=gen)
+    judge = toolbox.judge(generation=gen)
+    recipes = toolbox.vary(population, gen)
+    return d_loss, list(toolbox.map(partial(toolbox.breed, judge=judge), recipes))
+
+
+def simultaneous_step(population, gen: int, *, toolbox) -> tuple[float, list]:
+    """ALI's and PacGAN's step: G's and D's gradients at the same point on the same fakes. The one child is bred
+    (and judged) against D as it stands; D's step then trains on the fakes of that update, the parent's G on the
+    child's latents. Neither gradient sees the other's step, so applying them in turn is applying them together."""
+    judge = toolbox.judge(generation=gen)
+    recipes = toolbox.vary(population, gen)
+    offspring = list(toolbox.map(partial(toolbox.breed, judge=judge), recipes))
+    (recipe,) = recipes
+    return toolbox.train_discriminator(population, generation=gen, latent_seed=recipe.seed), offspring
+
+
+#: config.update -> the adversarial step of a generation
+STEPS = {"alternating": alternating_step, "simultaneous": simultaneous_step}
+
+
 def _takes_rng(fn) -> bool:
     try:
         return "rng" in inspect.signature(fn).parameters
@@ -164,10 +187,7 @@ def ea_generation(population, toolbox, gen, *, stats=None, halloffame=None, logb
     """
     mu = len(population)
     started = time.perf_counter()
-    d_loss = toolbox.train_discriminator(population, generation=gen)
-    judge = toolbox.judge(generation=gen)
-    recipes = toolbox.vary(population, gen)
-    offspring = list(toolbox.map(partial(toolbox.breed, judge=judge), recipes))
+    d_loss, offspring = getattr(toolbox, "adversarial_step", alternating_step)(population, gen, toolbox=toolbox)
     valid = [child for child in offspring if child.fitness.valid]
     survivors = select(toolbox, valid, min(mu, len(valid)), gen) if valid else []
     if len({id(s) for s in survivors}) < len(survivors):

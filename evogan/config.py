@@ -287,6 +287,12 @@ class Config:
     )
     dataset: str = _opt("ring", "training data (names in evogan.DATASETS)")
     d_steps: int = _opt(2, "n_D: discriminator Adam steps per generation", lo=1, hi=10000)
+    update: str = _opt(
+        "alternating", "order of the adversarial step: alternating (E-GAN: D's n_D steps, then the children bred against "
+        "the new D on fresh fakes) or simultaneous (ALI / PacGAN: G's and D's gradients at the same point on the same "
+        "fakes, applied together; needs one parent, one mutation, d_steps = g_steps = 1, p_cross = 0, the standard "
+        "family)", choices=("alternating", "simultaneous"),
+    )
     g_steps: int = _opt(1, "k: generator Adam steps that make one child", lo=1, hi=10000)
     batch_size: int = _opt(
         64, "m: batch size of every discriminator and generator step, in packs (as PacGAN counts it): a step draws "
@@ -413,8 +419,22 @@ def validate(obj, prefix: str = "") -> None:
             raise ConfigError(f"dyngan.enabled: DynGAN's collapse detector reads D's logit of each real sample, and with "
                               f"pack = {obj.pack} D judges packs: a sample packed with one of a missing mode is flagged "
                               "too (measured on the grid: 105 false flags against 119 true ones); use pack = 1")
+        if obj.update == "simultaneous":
+            _check_simultaneous(obj)
         if obj.islands.count > 1:
             _check_islands(obj)
+
+
+def _check_simultaneous(config) -> None:
+    """The simultaneous step is one G and one D gradient at the same point: one child of one parent, one step each."""
+    needs = {"population_size": (config.population_size, 1), "d_steps": (config.d_steps, 1),
+             "g_steps": (config.g_steps, 1), "p_cross": (config.p_cross, 0.0), "mutations": (len(config.mutations), 1),
+             "adversary": (config.adversary, "standard")}
+    for key, (value, wanted) in needs.items():
+        if value != wanted:
+            shown = config.mutations if key == "mutations" else value
+            raise ConfigError(f"update: 'simultaneous' takes one G and one D gradient at the same point, so it needs "
+                              f"{key} = {wanted!r}{' loss' if key == 'mutations' else ''}; got {shown!r}")
 
 
 def _check_islands(config) -> None:

@@ -7,7 +7,8 @@ Registered names (all plain functions bound with ``functools.partial``):
 - ``mate``: the on-the-fly crossover; ``evaluate``: the fitness;
 - ``select``: survivor selection; ``map``: the parallel backend;
 - ``vary``, ``breed``, ``train_discriminator``, ``judge``, ``diagnostics``:
-  the steps of ``evogan.algorithms.ea_gan``.
+  the steps of ``evogan.algorithms.ea_gan``; ``adversarial_step`` their order
+  (``config.update``: alternating, E-GAN's, or simultaneous, ALI's and PacGAN's).
 
 Users register their own plain functions on the returned toolbox, e.g. a new
 ``mutate_hinge``; ``vary`` picks up every ``mutate_<name>`` present.
@@ -27,7 +28,7 @@ import operators
 
 from . import algorithms
 from .config import ConfigError
-from .sampling import sample_population
+from .sampling import generate, sample_population
 from .schedule import schedule_for
 from .seeding import numpy_generator
 
@@ -72,9 +73,21 @@ def _resolve_mutation(name: str, config, *, adversary, data):
     return loss, tuple(modifiers)
 
 
-def train_discriminator(parents, *, generation: int, train, optimizer, lr=None, **kwargs) -> float:
+def fakes_of_the_update(parents, n: int, rng=None, *, seed: int, generator, sample_latent) -> torch.Tensor:
+    """The fakes a child's update made (``operators.mutate`` draws its latents first from its seed): the one parent's
+    G, in training mode, on the same latents; ``rng`` (the D step's stream) is not used."""
+    (parent,) = parents
+    device = next(iter(parent.values())).device
+    return generate(generator, parent, sample_latent(n, torch.Generator(device=device).manual_seed(seed)))
+
+
+def train_discriminator(parents, *, generation: int, train, optimizer, lr=None, latent_seed=None, same_fakes=None,
+                        **kwargs) -> float:
     """The family's ``train`` at this generation's scheduled learning rate ``lr(generation)`` (None: unscheduled);
-    raises TrainingDiverged when its loss or weights are no longer finite."""
+    raises TrainingDiverged when its loss or weights are no longer finite. With ``latent_seed`` (the simultaneous
+    update) D trains on ``same_fakes(..., seed=latent_seed)``, the fakes of the child's update."""
+    if latent_seed is not None:
+        kwargs["make_fakes"] = partial(same_fakes, seed=latent_seed)
     if lr is not None:
         for group in optimizer.param_groups:
             group["lr"] = lr(generation)
@@ -132,6 +145,7 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         optimizer=getattr(adversary, "optimizer", None),
         lr=schedule_for(config, "d"),
         make_fakes=make_fakes,
+        same_fakes=partial(fakes_of_the_update, generator=generator, sample_latent=sample_latent),
         sample_real=data.sample,
         steps=config.d_steps,
         batch_size=config.samples(),
@@ -144,5 +158,6 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
     toolbox.register("diagnostics", adversary.diagnostics)
     toolbox.register("vary", algorithms.vary, toolbox=toolbox, seed=config.seed, lr_g=schedule_for(config, "g"))
     toolbox.register("breed", algorithms.breed, toolbox=toolbox)
+    toolbox.register("adversarial_step", algorithms.STEPS[config.update])
     return toolbox
 

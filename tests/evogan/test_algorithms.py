@@ -135,7 +135,7 @@ def test_population_of_one_warns_that_crossover_does_nothing(small_config):
         ({"mutations": ["heuristic", "wgan"]}, ["mutations", "'wgan'", "minimax, heuristic, least_squares"]),
         ({"fitness": "novelty"}, ["fitness", "'novelty'", "egan"]),
         ({"selection": "roulette"}, ["selection", "best", "nsga2"]),
-        ({"dataset": "spiral"}, ["dataset", "ring", "grid"]),
+        ({"dataset": "swiss_roll"}, ["dataset", "ring", "grid", "spiral", "cross10d"]),
         ({"adversary": "wasserstein"}, ["adversary", "standard"]),
         ({"parallel": {"backend": "dask"}}, ["parallel.backend", "inprocess", "ray"]),
         ({"mutations": ["heuristic", "heuristic"]}, ["mutations", "twice"]),
