@@ -161,11 +161,39 @@ def report(dataset: str, seeds: list[int], out: Path, calibration: dict) -> None
               f"| {mean_se(values(finals, 'high_quality'), 1)} | {mean_se(values(finals, 'reverse_kl'), 3)} "
               f"| {full}/{len(finals)} | {target}/{len(finals)} | {mean_se(cpu, 0) if cpu else '— (kept runs)'} |")
         per_seed.append((job, runs))
+    _differences(rows, modes)
     print("\nEvery seed (modes / % HQ / reverse KL):\n")
     for job, runs in per_seed:
         cells = "; ".join(f"{seed}: {f['modes_covered']} / {f['high_quality']:.1f} / {f['reverse_kl']:.3f}"
                           for seed, f, _ in runs)
         print(f"- {job}: {cells}")
+
+
+def _differences(rows, modes: int) -> None:
+    """Each row minus the reference row (E-GAN + packing at its generations): Welch's 95 % interval of the difference of
+    means and the two-sided Mann-Whitney p, per metric (evogan.compare's statistics)."""
+    from evogan.compare import mann_whitney_test, welch_interval
+
+    finals = {(s, b): [f for _, f, _ in runs] for s, b, runs in rows}
+    reference = finals.get((REFERENCE, "generations"))
+    if not reference:
+        return
+    metrics = (("modes_covered", "modes", 1), ("high_quality", "% HQ", 2), ("reverse_kl", "reverse KL", 3))
+    print(f"\nDifference from {STRATEGIES[REFERENCE][0]} at {GENERATIONS} generations (row minus reference; Welch 95 % "
+          "interval of the difference of means, Mann-Whitney p, two-sided, no correction):\n")
+    print("| strategy | budget | " + " | ".join(label for _, label, _ in metrics) + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in metrics) + " |")
+    for (strategy, budget_kind), these in finals.items():
+        if (strategy, budget_kind) == (REFERENCE, "generations"):
+            continue
+        cells = []
+        for key, _, digits in metrics:
+            a, b = values(these, key), values(reference, key)
+            low, high = welch_interval(a, b)
+            diff = statistics.fmean(a) - statistics.fmean(b)
+            interval = "n < 3" if math.isnan(low) else f"[{low:+.{digits}f}, {high:+.{digits}f}]"
+            cells.append(f"{diff:+.{digits}f} {interval}, p = {mann_whitney_test(a, b):.3f}")
+        print(f"| {STRATEGIES[strategy][0]} | {budget_kind} | " + " | ".join(cells) + " |")
 
 
 def main():
