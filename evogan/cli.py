@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--resume", metavar="RUN_DIR",
                      help="continue the run in RUN_DIR from its newest readable checkpoint (its own config)")
+    run.add_argument("--trust-plugins", action="store_true",
+                     help="with --resume: import the plugins RUN_DIR's config names (they are code; without this, "
+                     "or --import of each, a resume that needs them is refused)")
     comp = sub.add_parser("compare", help="run strategies x seeds; write a summary with significance tests, plots, report.html")
     comp.add_argument("configs", nargs="+", metavar="CONFIG", help="one experiment TOML file or preset name per strategy")
     comp.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per strategy (default 3)")
@@ -79,14 +82,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args) -> int:
     progress = False if args.quiet else None
+    if args.trust_plugins and not args.resume:
+        raise ConfigError("--trust-plugins goes with --resume (a new run imports what its config and --import name)")
     if args.resume:
-        if args.config or args.out or args.imports:
-            raise ConfigError("--resume continues a run with its own config.toml (and its plugins); drop CONFIG, "
-                              "--import and --out "
-                              "(--set may change what does not alter the run, e.g. generations to extend it)")
+        if args.config or args.out:
+            raise ConfigError("--resume continues a run with its own config.toml (and its plugins); drop CONFIG and "
+                              "--out (--set may change what does not alter the run, e.g. generations to extend it; "
+                              "--import confirms one of the run's own plugins)")
         from .runner import resume, summary_line
 
-        run_dir = resume(args.resume, args.overrides, progress=progress)
+        trusted = True if args.trust_plugins else resolve_plugin_paths(args.imports)
+        run_dir = resume(args.resume, args.overrides, progress=progress, trust_plugins=trusted)
     else:
         config = load_config(args.config, args.overrides)  # before importing torch: a typo answers at once
         config.plugins += [p for p in resolve_plugin_paths(args.imports) if p not in config.plugins]

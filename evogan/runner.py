@@ -270,11 +270,15 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
 
 
 def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | None = None,
-           resume_hint: str | None = None) -> Path:
+           resume_hint: str | None = None, trust_plugins: bool | list[str] = False) -> Path:
     """Continue the run in ``run_dir`` from its newest sound checkpoint, exactly as if it had never stopped.
 
     ``overrides`` may change only keys that do not change what the run computes (``config.RESUME_SAFE``), e.g.
     ``generations=N`` to extend a finished run; config.toml is updated with them.
+
+    A run folder's ``plugins`` are code: they are imported only when ``trust_plugins`` is True or lists every one
+    of them (``evogan run --resume DIR --trust-plugins``, or ``--import`` of each again), and only after the config
+    has been checked against the checkpoint's.
     """
     run_dir = Path(run_dir)
     if not (run_dir / "config.toml").is_file():
@@ -283,8 +287,33 @@ def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | N
         raise ConfigError(f"--resume {run_dir}: no checkpoint in {run_dir / 'checkpoints'}; "
                           "start it again with `evogan run`")
     config = load_config(run_dir / "config.toml", list(overrides))
+    _check_against_checkpoint(run_dir, config)  # before any plugin is imported: a refused resume runs no code
+    untrusted = [] if trust_plugins is True else [p for p in config.plugins if p not in (trust_plugins or [])]
+    if untrusted:
+        raise ConfigError(f"--resume {run_dir}: its config.toml names plugins {untrusted}, Python code that resuming "
+                          "would run on this machine (a run folder from elsewhere is code); add --trust-plugins to "
+                          "import them, or --import each one again")
     _execute_restarting(config, run_dir, progress, resuming=True, hint=resume_hint)
     return run_dir
+
+
+def _check_against_checkpoint(run_dir: Path, config: Config) -> None:
+    """The config checks of ``_load_checkpoint`` that need no experiment, on the checkpoint a resume would take."""
+    def check(state):
+        _check_packs(run_dir, state, config)
+        if "config" in state:
+            _check_resume_config(run_dir, state["config"], config)
+    try:
+        load_latest_checkpoint(run_dir / "checkpoints", check=check)
+    except FileNotFoundError as err:
+        raise ConfigError(f"--resume {run_dir}: {err}; start it again with `evogan run`") from None
+
+
+def _check_packs(run_dir: Path, state: dict, config: Config) -> None:
+    if config.pack > 1 and state.get("batches") != "packs":
+        raise ConfigError(f"--resume {run_dir}: this run was made by an evogan whose batch sizes counted samples; "
+                          f"with pack = {config.pack} they now count packs, so it would go on with {config.pack}x the "
+                          f"samples per step; start it again (batch_size / {config.pack} is the same run)")
 
 
 def _execute_restarting(config: Config, run_dir: Path, progress: bool | None, resuming: bool,
@@ -310,10 +339,7 @@ def _load_checkpoint(experiment: Experiment, run_dir: Path) -> dict:
     config = experiment.config
 
     def fits(state):
-        if config.pack > 1 and state.get("batches") != "packs":
-            raise ConfigError(f"--resume {run_dir}: this run was made by an evogan whose batch sizes counted samples; "
-                              f"with pack = {config.pack} they now count packs, so it would go on with {config.pack}x the "
-                              f"samples per step; start it again (batch_size / {config.pack} is the same run)")
+        _check_packs(run_dir, state, config)
         if "config" in state:  # checkpoints of evogan before 0.2 do not record it
             _check_resume_config(run_dir, state["config"], config)
         try:

@@ -112,7 +112,7 @@ def _one_run(config: Config, run_dir: Path) -> Path:
     if finished(run_dir):
         return run_dir
     if any((run_dir / "checkpoints").glob("gen*.pt")):
-        return resume(run_dir, progress=False, resume_hint=RERUN_HINT)
+        return resume(run_dir, progress=False, resume_hint=RERUN_HINT, trust_plugins=config.plugins)
     if run_dir.exists():
         shutil.rmtree(run_dir)  # started but nothing to resume from
     return run(config, run_dir, progress=False, resume_hint=RERUN_HINT)

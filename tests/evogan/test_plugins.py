@@ -59,18 +59,34 @@ def test_a_plugin_file_named_in_the_toml_is_relative_to_it_and_reaches_evogan_ru
     assert evaluations == [4, 4, 4, 4]  # 2 parents x (hinge_test, heuristic)
 
 
-def test_import_a_module_from_the_command_line_and_resume_imports_it_again(tmp_path, plugin_file):
-    env = {**os.environ, "PYTHONPATH": f"{plugin_file.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+def test_import_a_module_from_the_command_line_and_resume_imports_it_again_only_when_trusted(tmp_path, plugin_file):
+    """A run folder's plugins are code: a resume refuses them in one line and imports nothing (not even when the
+    config then fails its check), unless --trust-plugins or the same --import confirms them."""
+    marker = tmp_path / "imported.txt"
+    plugin_file.write_text(HINGE + "\nimport os\nopen(os.environ['MARKER'], 'a').write('x')\n")
+    env = {**os.environ, "MARKER": str(marker),
+           "PYTHONPATH": f"{plugin_file.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     out = tmp_path / "run"
-    done = subprocess.run([sys.executable, "-m", "evogan", "run", "--import", "hinge_plugin", *sets(TINY),
-                           "--set", "log.checkpoint_every=2", "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, env=env)
+
+    def evogan(*arguments):
+        return subprocess.run([sys.executable, "-m", "evogan", "run", *arguments], capture_output=True, text=True,
+                              cwd=ROOT, env=env)
+
+    done = evogan("--import", "hinge_plugin", *sets(TINY), "--set", "log.checkpoint_every=2", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert 'plugins = [\n    "hinge_plugin",\n]' in (out / "config.toml").read_text()
     (out / "metrics.json").unlink()
-    resumed = subprocess.run([sys.executable, "-m", "evogan", "run", "--resume", str(out), "--quiet"],
-                             capture_output=True, text=True, cwd=ROOT, env=env)
-    assert resumed.returncode == 0, resumed.stderr
+    marker.unlink()
+    refused = evogan("--resume", str(out), "--quiet")
+    assert refused.returncode == 2 and "names plugins ['hinge_plugin']" in refused.stderr
+    assert "--trust-plugins" in refused.stderr and "Traceback" not in refused.stderr and not marker.exists()
+    changed = evogan("--resume", str(out), "--quiet", "--trust-plugins", "--set", "seed=5")
+    assert changed.returncode == 2 and "seed" in changed.stderr and not marker.exists()  # checked before any import
+    for confirm in (["--import", "hinge_plugin"], ["--trust-plugins"]):
+        (out / "metrics.json").unlink(missing_ok=True)
+        resumed = evogan("--resume", str(out), "--quiet", *confirm)
+        assert resumed.returncode == 0, resumed.stderr
+        assert (out / "metrics.json").is_file() and marker.exists()
 
 
 def test_a_missing_plugin_is_one_clear_line(tmp_path):
