@@ -10,13 +10,15 @@ uses the member's running averages). Reading it needs no evogan::
     x = g(torch.randn(1000, 2))          # z drawn from the run's prior
 
 The run's prior of z (``latent_distribution``, mean rescaling) and its shapes are
-stored beside the program as ``evogan.json`` (``torch.export.load(path,
-extra_files={"evogan.json": ""})`` fills the dict with it).
+stored beside the program as ``evogan.json``; ``read_export_info(path)`` reads it
+straight from the archive without loading the program. Loading a ``.pt2`` runs
+code, as unpickling does: load only files you trust.
 """
 
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import torch
@@ -27,6 +29,7 @@ from .results import load_run
 __all__ = ["export_generator", "read_export_info"]
 
 META = "evogan.json"
+MAX_INFO_BYTES = 1 << 20  # an export's info is a few hundred bytes
 
 
 def export_generator(run_dir: str | Path, out: str | Path, member: int = 0, island: int = 0,
@@ -61,7 +64,20 @@ def export_generator(run_dir: str | Path, out: str | Path, member: int = 0, isla
 
 
 def read_export_info(path: str | Path) -> dict:
-    """The ``evogan.json`` stored with an exported generator."""
-    extra = {META: ""}
-    torch.export.load(path, extra_files=extra)
-    return json.loads(extra[META])
+    """The ``evogan.json`` stored with an exported generator, read straight from the archive (a zip file): the
+    program is never loaded, so reading the info of a file from elsewhere runs none of its code (loading the program
+    with ``torch.export.load`` unpickles parts of it, which can run code, as a pickle can)."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = [e for e in archive.infolist() if e.filename.split("/")[-2:] == ["extra", META]]
+            if not entries:
+                raise ConfigError(f"{path}: no {META} in it (not a generator written by evogan export)")
+            if entries[0].file_size > MAX_INFO_BYTES:
+                raise ConfigError(f"{path}: its {META} is {entries[0].file_size} bytes, more than an evogan export "
+                                  f"writes ({MAX_INFO_BYTES}); the file is damaged or was not written by evogan")
+            return json.loads(archive.read(entries[0]).decode("utf-8"))
+    except (zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ConfigError(f"{path}: not a readable evogan export ({type(err).__name__}: {err})") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read it ({err.strerror or err})") from None

@@ -74,6 +74,29 @@ def test_export_writes_a_file_that_samples_with_torch_alone(tmp_path):
     assert info["sample_shape"] == [2] and info["generation"] == 6
 
 
+def test_export_info_is_read_without_loading_the_program(tmp_path, monkeypatch):
+    """A .pt2 from elsewhere: its info comes straight from the zip; torch.export.load (which unpickles, so can run
+    code) is never called, and a file that is not an export is one line."""
+    import zipfile
+
+    out = evogan.export_generator(run(small(), tmp_path / "a"), tmp_path / "g.pt2")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("read_export_info loaded the program")
+
+    monkeypatch.setattr(torch.export, "load", refuse)
+    assert read_export_info(out)["latent_dim"] == 2
+    (tmp_path / "plain.pt2").write_bytes(b"not a zip at all")
+    with pytest.raises(ConfigError, match="plain.pt2: not a readable evogan export"):
+        read_export_info(tmp_path / "plain.pt2")
+    with zipfile.ZipFile(tmp_path / "other.pt2", "w") as archive:
+        archive.writestr("g/models/model.json", "{}")
+    with pytest.raises(ConfigError, match="no evogan.json in it"):
+        read_export_info(tmp_path / "other.pt2")
+    with pytest.raises(ConfigError, match="cannot read it"):
+        read_export_info(tmp_path / "missing.pt2")
+
+
 def test_export_command_and_its_errors(tmp_path):
     run_dir = run(small(generations=3), tmp_path / "a")
     done = subprocess.run([sys.executable, "-m", "evogan", "export", str(run_dir), "--out", str(tmp_path / "g.pt2")],
