@@ -41,6 +41,7 @@ from .config import (Config, ConfigError, config_to_dict, config_to_toml, flat_c
                      unsafe_to_resume)
 from .errors import IslandLost, TrainingFailed
 from .experiment import Experiment
+from .locking import LOCK_NAME, folder_lock
 from .parallel.kit import tree_map
 from .progress import Progress
 from .provenance import write_provenance
@@ -259,11 +260,12 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
     if config.log.tensorboard:
         require_tensorboard()  # fail before any work
     run_dir = make_run_dir(config, out, root)
-    (run_dir / "config.toml").write_text(config_to_toml(config))
     try:
-        _execute_restarting(config, run_dir, progress, resuming=False, hint=resume_hint)
+        with folder_lock(run_dir, "run"):
+            (run_dir / "config.toml").write_text(config_to_toml(config))
+            _execute_restarting(config, run_dir, progress, resuming=False, hint=resume_hint)
     except BaseException:
-        if [p.name for p in run_dir.iterdir()] == ["config.toml"]:  # failed before its first file: leave no husk
+        if {p.name for p in run_dir.iterdir()} <= {"config.toml", LOCK_NAME}:  # failed before its first file: no husk
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
     return run_dir
@@ -283,17 +285,18 @@ def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | N
     run_dir = Path(run_dir)
     if not (run_dir / "config.toml").is_file():
         raise ConfigError(f"--resume {run_dir}: not a run directory (no config.toml)")
-    if not checkpoint_files(run_dir / "checkpoints"):
-        raise ConfigError(f"--resume {run_dir}: no checkpoint in {run_dir / 'checkpoints'}; "
-                          "start it again with `evogan run`")
-    config = load_config(run_dir / "config.toml", list(overrides))
-    _check_against_checkpoint(run_dir, config)  # before any plugin is imported: a refused resume runs no code
-    untrusted = [] if trust_plugins is True else [p for p in config.plugins if p not in (trust_plugins or [])]
-    if untrusted:
-        raise ConfigError(f"--resume {run_dir}: its config.toml names plugins {untrusted}, Python code that resuming "
-                          "would run on this machine (a run folder from elsewhere is code); add --trust-plugins to "
-                          "import them, or --import each one again")
-    _execute_restarting(config, run_dir, progress, resuming=True, hint=resume_hint)
+    with folder_lock(run_dir, "run"):
+        if not checkpoint_files(run_dir / "checkpoints"):
+            raise ConfigError(f"--resume {run_dir}: no checkpoint in {run_dir / 'checkpoints'}; "
+                              "start it again with `evogan run`")
+        config = load_config(run_dir / "config.toml", list(overrides))
+        _check_against_checkpoint(run_dir, config)  # before any plugin is imported: a refused resume runs no code
+        untrusted = [] if trust_plugins is True else [p for p in config.plugins if p not in (trust_plugins or [])]
+        if untrusted:
+            raise ConfigError(f"--resume {run_dir}: its config.toml names plugins {untrusted}, Python code that "
+                              "resuming would run on this machine (a run folder from elsewhere is code); add "
+                              "--trust-plugins to import them, or --import each one again")
+        _execute_restarting(config, run_dir, progress, resuming=True, hint=resume_hint)
     return run_dir
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..config import (Config, ConfigError, apply_overrides, changed_keys, config_from_dict, config_to_dict,
                       flat_config, load_config, parse_sweeps)
+from ..locking import folder_lock
 from ._budget import cpu_seconds_per_generation, equal_compute_generations
 from ._report import plot_comparison, write_report, write_summary
 from ._stats import summarise
@@ -254,6 +255,14 @@ def compare(configs, *, seeds: int = 3, overrides=(), sweep=(), out: str | Path 
         config.plugins = config.plugins + [p for p in plugins if p not in config.plugins]
     out = Path(out) if out else Path("runs") / "compare" / datetime.now().strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out, "compare"):  # two compares into one --out would run and write the same folders
+        return _compare_in(out, strategies, seeds=seeds, backend=backend, rerun=rerun, time_tests=time_tests,
+                           min_hq_samples=min_hq_samples, equal_compute=equal_compute)
+
+
+def _compare_in(out: Path, strategies: dict, *, seeds: int, backend: str, rerun: bool, time_tests: bool,
+                min_hq_samples: int, equal_compute: bool) -> Comparison:
+    """``compare``'s work, once ``out`` is locked."""
     if equal_compute:
         strategies = _equalise_compute(strategies, out, threads=1 if backend == "ray" else None)
     runs, jobs = {}, []

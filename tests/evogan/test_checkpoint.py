@@ -299,7 +299,7 @@ def test_resume_errors_are_one_clear_line(tmp_path):
         resume(tmp_path)
     done = subprocess.run(evogan("run", "ring_egan", "--resume", str(tmp_path)), capture_output=True,
                           text=True, cwd=ROOT)
-    assert done.returncode == 2 and "drop CONFIG, --import and --out" in done.stderr
+    assert done.returncode == 2 and "drop CONFIG and --out" in done.stderr
 
 
 def test_an_unwritable_output_directory_is_a_clear_error_before_training(tmp_path):
@@ -391,3 +391,57 @@ def test_resume_with_more_generations_extends_a_finished_run_exactly(tmp_path):
     assert done.returncode == 0, done.stderr
     assert stable(shorter) == stable(longer)
     assert "generations = 16" in (shorter / "config.toml").read_text()
+
+
+def _wait_for_lock(folder: Path, process, seconds: float = 120.0) -> None:
+    """Until ``process`` holds ``folder``'s lock (its id written in .lock) and has written a checkpoint."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        lock = folder / ".lock"
+        if (lock.is_file() and f"process {process.pid}" in lock.read_text()
+                and any((folder / "checkpoints").glob("gen*.pt"))):
+            return
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    raise AssertionError("the first process never took the lock")
+
+
+@pytest.mark.slow
+def test_a_second_process_on_a_running_folder_is_one_line_and_the_first_run_stays_whole(tmp_path):
+    """Two evogan processes on one run folder: the second gets one line naming the holder and touches nothing; the
+    first ends with every generation logged once. Then the same for two compares into one --out."""
+    import subprocess
+
+    out = tmp_path / "run"
+    settings = ["generations=300", "population_size=2", "batch_size=32", "eval_batch_size=32", "model.hidden=16",
+                "metrics.every=100", "log.checkpoint_every=20", "log.plots=false"]
+    sets = [a for s in settings for a in ("--set", s)]
+    first = subprocess.Popen([sys.executable, "-m", "evogan", "run", *sets, "--out", str(out), "--quiet"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    _wait_for_lock(out, first)
+    second = subprocess.run([sys.executable, "-m", "evogan", "run", "--resume", str(out), "--quiet"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert second.returncode == 2 and f"is in use by process {first.pid}" in second.stderr, second.stderr
+    assert "Traceback" not in second.stderr and len(second.stderr.strip().splitlines()) == 1
+    assert first.wait(timeout=300) == 0, first.communicate()
+    rows = [json.loads(line)["gen"] for line in (out / "logbook.jsonl").read_text().splitlines()]
+    assert rows == list(range(1, 301))
+    # the lock went with the process: a resume now works (a finished run extended by 10 generations)
+    again = subprocess.run([sys.executable, "-m", "evogan", "run", "--resume", str(out), "--quiet", "--set",
+                            "generations=310"], capture_output=True, text=True, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+
+    strategy = tmp_path / "s.toml"
+    strategy.write_text("\n".join(s.replace("generations=300", "generations=200") for s in settings) + "\n")
+    compare_out = tmp_path / "cmp"
+    command = [sys.executable, "-m", "evogan", "compare", str(strategy), "--seeds", "2", "--out", str(compare_out)]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    while not ((compare_out / ".lock").is_file() and f"process {first.pid}" in (compare_out / ".lock").read_text()):
+        assert time.monotonic() < deadline and first.poll() is None
+        time.sleep(0.05)
+    second = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert second.returncode == 2 and f"is in use by process {first.pid}" in second.stderr, second.stderr
+    assert first.wait(timeout=300) == 0, first.communicate()
+    rerun = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr  # the folder works again once the first compare is done
