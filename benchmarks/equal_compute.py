@@ -56,6 +56,23 @@ STRATEGIES = {
     "pacgan2": ("PacGAN2 (256 packs)", SINGLE + ["pack=2", "batch_size=256", "eval_batch_size=128"]),
     "pacgan4": ("PacGAN4 (256 packs)", SINGLE + ["pack=4", "batch_size=256", "eval_batch_size=64"]),
 }
+#: the ablation: E-GAN + packing 2 with one part taken away each. Every one breeds three children a generation on
+#: the same networks and batch, so its cost per generation is the reference's: it runs at the reference's
+#: generations, and its measured CPU seconds, printed beside it, show the compute is equal.
+_REFERENCE_KEYS = STRATEGIES[REFERENCE][1]
+ABLATIONS = {
+    "egan_one_loss": ("− loss diversity (3 heuristic children)",
+                      [k for k in _REFERENCE_KEYS if not k.startswith("mutations=")]
+                      + ["mutations=['heuristic', 'heuristic', 'heuristic']"]),
+    "egan_random_selection": ("− selection by fitness (a random child)", _REFERENCE_KEYS + ["selection='random'"]),
+    "egan_no_fd": ("− diversity fitness (gamma = 0)", _REFERENCE_KEYS + ["gamma=0.0"]),
+    "egan_no_pack": ("− packing (256 samples)",
+                     [k for k in _REFERENCE_KEYS if k.split("=")[0] not in ("pack", "batch_size", "eval_batch_size")]
+                     + ["batch_size=256", "eval_batch_size=256"]),
+    "egan_constant_lr": ("− schedule (constant lr 1e-3)", _REFERENCE_KEYS + ["schedule.g='constant'",
+                                                                            "schedule.d='constant'"]),
+}
+STRATEGIES.update(ABLATIONS)
 BUDGETS = ("generations", "compute")
 #: earlier runs of the same recipe (bit-identical configs) that count: (results folder, strategy there)
 KEPT_ELSEWHERE = {("egan_pack2", "generations"): ("mode_collapse_grid30k", "egan_pack"),
@@ -81,9 +98,10 @@ def calibrate(path: Path, rounds: int = 3, warmup: int = 50, timed: int = 500) -
     from evogan.config import load_config
 
     torch.set_num_threads(1)
-    seconds = {strategy: [] for strategy in STRATEGIES}
+    timed_strategies = [s for s in STRATEGIES if s not in ABLATIONS]
+    seconds = {strategy: [] for strategy in timed_strategies}
     for _ in range(rounds):
-        for strategy in STRATEGIES:
+        for strategy in timed_strategies:
             config = load_config(None, overrides(strategy, warmup + timed, 0) + ["log.progress=false"])
             experiment, marks = Experiment(config), {}
             experiment.run(callback=lambda gen, *_: marks.setdefault(gen, time.process_time()) and False)
@@ -100,6 +118,13 @@ def calibrate(path: Path, rounds: int = 3, warmup: int = 50, timed: int = 500) -
     return result
 
 
+def budget_generations(calibration: dict, strategy: str, budget: str) -> int:
+    """The generations of ``strategy`` under ``budget``; an ablation runs at the reference's (same cost by design)."""
+    if strategy in ABLATIONS:
+        return GENERATIONS
+    return calibration["generations"][strategy][budget]
+
+
 def _round(generations: float, step: int = 500) -> int:
     return max(step, int(round(generations / step)) * step)
 
@@ -113,7 +138,7 @@ def run(dataset: str, job: str, seed: int, calibration: dict, out: Path) -> str:
     kept = KEPT_ELSEWHERE.get((strategy, budget)) if dataset == "grid" else None
     if kept and finished(RESULTS / kept[0], dataset, kept[1], [seed]):
         return f"{job} seed {seed}: kept in benchmarks/results/{kept[0]}"
-    generations = calibration["generations"][strategy][budget]
+    generations = budget_generations(calibration, strategy, budget)
     arguments = kept_runs.sets(overrides(strategy, generations, seed, dataset))
     return kept_runs.execute(out, dataset, job, seed, arguments)
 
@@ -156,7 +181,7 @@ def report(dataset: str, seeds: list[int], out: Path, calibration: dict) -> None
         full = sum(f["modes_covered"] == modes for f in finals)
         target = sum(f["modes_covered"] == modes and f["high_quality"] >= 95 and f["reverse_kl"] <= 0.03
                      for f in finals)
-        print(f"| {STRATEGIES[strategy][0]} | {budget_kind} | {calibration['generations'][strategy][budget_kind]} "
+        print(f"| {STRATEGIES[strategy][0]} | {budget_kind} | {budget_generations(calibration, strategy, budget_kind)} "
               f"| {','.join(str(s) for s, _, _ in runs)} | {mean_se(values(finals, 'modes_covered'), 1)} "
               f"| {mean_se(values(finals, 'high_quality'), 1)} | {mean_se(values(finals, 'reverse_kl'), 3)} "
               f"| {full}/{len(finals)} | {target}/{len(finals)} | {mean_se(cpu, 0) if cpu else '— (kept runs)'} |")
@@ -201,7 +226,8 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)))
     parser.add_argument("--jobs", type=int, default=2, help="runs at once, one torch thread each")
     parser.add_argument("--plan", nargs="+", default=DEFAULT_PLAN,
-                        choices=[job_name(s, b) for s in STRATEGIES for b in BUDGETS])
+                        choices=[job_name(s, b) for s in STRATEGIES for b in BUDGETS
+                                 if s not in ABLATIONS or b == "generations"])
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / OUT_NAME))
     parser.add_argument("--datasets", nargs="+", default=["grid"], help="mixtures to run on (evogan's DATASETS)")
     parser.add_argument("--report-only", action="store_true", help="print the table of what has finished; run nothing")

@@ -260,7 +260,8 @@ class Config:
     mutations: list = _opt(
         ["minimax", "heuristic", "least_squares"],
         "generator-loss mutations applied to every parent (names in operators.LOSSES, optionally with "
-        "'+modifier' terms from operators.MODIFIERS, e.g. 'heuristic+entropy')",
+        "'+modifier' terms from operators.MODIFIERS, e.g. 'heuristic+entropy'); a name listed k times gives k "
+        "children of that loss, its copies named '<name>.2', ... (each on its own latents)",
     )
     p_cross: float = _opt(0.5, "probability that a child's update uses a random population member's fakes (on-the-fly crossover)", lo=0.0, hi=1.0)
     fitness: str = _opt("egan", "fitness function (names in fitness.FITNESSES)")

@@ -100,6 +100,18 @@ def train_discriminator(parents, *, generation: int, train, optimizer, lr=None, 
     return loss
 
 
+def mutation_labels(mutations: list[str]) -> list[str]:
+    """The name each mutation is registered under: a loss listed k times gives k children, its copies named
+    '<name>.2', '<name>.3', ... so each draws its own latents (one loss, several children: the control that tells
+    what the loss diversity adds)."""
+    seen: dict[str, int] = {}
+    labels = []
+    for name in mutations:
+        seen[name] = seen.get(name, 0) + 1
+        labels.append(name if seen[name] == 1 else f"{name}.{seen[name]}")
+    return labels
+
+
 def build_strategy(config, *, generator, adversary, data, sample_latent, backend=None) -> base.Toolbox:
     """Resolve every name in ``config`` (clear errors before training) and register the operators.
 
@@ -110,11 +122,9 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
     if config.pack > 1 and getattr(adversary, "output", "logit") != "logit":
         raise ConfigError(f"pack: packing needs a discriminator that outputs logits; {config.adversary!r} does not (use standard)")
     shared = mutation_arguments(config, generator=generator, adversary=adversary, sample_latent=sample_latent)
-    if len(set(config.mutations)) != len(config.mutations):
-        raise ConfigError(f"mutations: {config.mutations} lists a loss twice")
-    for name in config.mutations:
+    for name, registered in zip(config.mutations, mutation_labels(config.mutations)):
         loss, modifiers = _resolve_mutation(name, config, adversary=adversary, data=data)
-        toolbox.register(f"mutate_{name}", operators.mutate, loss=loss, modifiers=modifiers, **shared)
+        toolbox.register(f"mutate_{registered}", operators.mutate, loss=loss, modifiers=modifiers, **shared)
 
     if config.population_size == 1 and config.p_cross > 0:
         warnings.warn(

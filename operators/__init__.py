@@ -21,7 +21,7 @@ from .entropy import entropy_bonus, knn_entropy
 from .edges import edge_loss, sobel_edges
 from .mutation import mutate
 from .crossover import on_the_fly_crossover
-from .selection import select_best, select_nsga2
+from .selection import select_best, select_nsga2, select_random
 
 __all__ = [
     "LOSSES",
@@ -44,4 +44,5 @@ __all__ = [
     "on_the_fly_crossover",
     "select_best",
     "select_nsga2",
+    "select_random",
 ]

@@ -1,4 +1,4 @@
-"""Survivor selection: (mu, lambda) truncation and NSGA-II on (F_q, F_d)."""
+"""Survivor selection: (mu, lambda) truncation, NSGA-II on (F_q, F_d), and a uniform control that ignores fitness."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from deap import base, tools
 
 from .registry import SELECTIONS
 
-__all__ = ["select_best", "select_nsga2"]
+__all__ = ["select_best", "select_nsga2", "select_random"]
 
 
 @SELECTIONS.register("best")
@@ -39,3 +39,10 @@ def select_nsga2(individuals, k):
     """
     proxies = [_Proxy(i, ind.scores["f_q"], ind.scores["f_d"]) for i, ind in enumerate(individuals)]
     return [individuals[p.index] for p in tools.selNSGA2(proxies, k)]
+
+
+@SELECTIONS.register("random")
+def select_random(individuals, k, rng):
+    """k children drawn uniformly without replacement, fitness ignored: the control that tells what selection by
+    fitness adds (an ablation), reproducible through the selection's own stream."""
+    return [individuals[i] for i in rng.choice(len(individuals), size=k, replace=False)]

@@ -1,7 +1,9 @@
-"""(mu, lambda) truncation and NSGA-II on (F_q, F_d)."""
+"""(mu, lambda) truncation, NSGA-II on (F_q, F_d) and the uniform control."""
+
+import numpy as np
 
 from evogan.individual import Individual
-from operators import SELECTIONS, select_best, select_nsga2
+from operators import SELECTIONS, select_best, select_nsga2, select_random
 
 
 def scored(f_q, f_d, gamma=1.0, ident=None):
@@ -33,3 +35,19 @@ def test_nsga2_ignores_the_weighted_sum():
     assert any(ind is extreme for ind in select_nsga2(pop, 2))
     assert not any(ind is extreme for ind in select_best(pop, 2))
     assert all(not hasattr(ind.fitness, "crowding_dist") for ind in pop)
+
+
+def test_random_selection_ignores_fitness_and_follows_its_stream():
+    pop = [scored(q, 0.0) for q in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)]
+    chosen = select_random(pop, 3, rng=np.random.default_rng(11))
+    # numpy's choice without replacement, drawn by hand with the same seed
+    expected = np.random.default_rng(11).choice(6, size=3, replace=False)
+    assert [id(ind) for ind in chosen] == [id(pop[i]) for i in expected]
+    assert len({id(ind) for ind in chosen}) == 3
+    # over many streams every child is kept about k/n = 1/2 of the time, the fittest no more often than the least fit
+    kept = np.zeros(6)
+    for seed in range(2000):
+        for ind in select_random(pop, 3, rng=np.random.default_rng(seed)):
+            kept[[id(p) for p in pop].index(id(ind))] += 1
+    assert np.all(np.abs(kept / 2000 - 0.5) < 0.05)
+    assert SELECTIONS.get("random") is select_random
