@@ -12,6 +12,7 @@ from pathlib import Path
 from .config import PRESETS, ConfigError, config_reference, config_to_toml, load_config, parse_sweeps, presets
 from . import __version__
 from .errors import TrainingFailed
+from .outputs import output_file
 from .plugins import resolve_plugin_paths
 
 __all__ = ["main"]
@@ -148,13 +149,12 @@ def _train_classifier(args) -> int:
 
     if args.epochs < 1:
         raise ConfigError(f"--epochs: {args.epochs} is out of range; allowed: >= 1")
+    out = output_file(args.out, example="classifier.pt")  # before training: a bad --out is one line, not lost work
     images, labels = bundled_mnist()
     train_index, heldout_index = heldout_split(labels, seed=args.seed)
     model = train_classifier(images[train_index], labels[train_index], epochs=args.epochs, seed=args.seed)
     accuracy = classifier_accuracy(model, images[heldout_index], labels[heldout_index])
     meta = {"heldout_accuracy": accuracy, "epochs": args.epochs, "seed": args.seed, "train_size": len(train_index)}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": model.state_dict(), "meta": meta}, out)
     print(f"held-out accuracy {100 * accuracy:.2f}% on {len(heldout_index)} digits; wrote {out}")
     return 0

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from .config import ConfigError
+from .outputs import output_file
 from .results import load_run
 
 __all__ = ["export_generator", "read_export_info"]
@@ -37,6 +38,7 @@ def export_generator(run_dir: str | Path, out: str | Path, member: int = 0, isla
     """Write population member ``member`` of island ``island`` of the run in ``run_dir`` to ``out`` (a ``.pt2``
     file); with ``mixture``, that member of every island as one program ``(z, component) -> samples`` whose info
     holds the islands' mixture weights (draw ``component`` from them). Returns ``out``."""
+    out = output_file(out)
     run = load_run(run_dir)
     dim = run.config.latent_dim
     example = torch.zeros(2, dim)
@@ -55,10 +57,6 @@ def export_generator(run_dir: str | Path, out: str | Path, member: int = 0, isla
             "dataset": run.config.dataset, "member": member, "island": None if mixture else island,
             "mixture_weights": generator.weights.tolist() if mixture else None, "run": str(Path(run_dir).resolve()),
             "generation": (run.final or {}).get("generation", run.logbook[-1]["gen"] if run.logbook else None)}
-    out = Path(out)
-    if out.is_dir():
-        raise ConfigError(f"--out: {out} is a folder; give a file name such as {out / 'generator.pt2'}")
-    out.parent.mkdir(parents=True, exist_ok=True)
     torch.export.save(program, out, extra_files={META: json.dumps(info)})
     return out
 

@@ -15,19 +15,40 @@ from __future__ import annotations
 
 import copy
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from .checkpoint import checkpoint_files, read_checkpoint
+from .checkpoint import DamagedCheckpoint, checkpoint_files, read_checkpoint
 from .config import Config, ConfigError, load_config
 
 __all__ = ["RunResult", "MixtureGenerator", "load_run"]
 
 
 def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+    """The rows of a JSON-lines file; a line that does not parse (a run killed mid-line, an edit) is skipped with one
+    warning naming the file and the lines, so the rest stays readable."""
+    if not path.is_file():
+        return []
+    rows, bad = [], []
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if isinstance(row, dict):
+            rows.append(row)
+        else:
+            bad.append(number)
+    if bad:
+        shown = ", ".join(map(str, bad[:5])) + (", ..." if len(bad) > 5 else "")
+        warnings.warn(f"{path}: {len(bad)} line(s) are not JSON rows and were skipped (line {shown})", RuntimeWarning,
+                      stacklevel=3)
+    return rows
 
 
 @dataclass
@@ -41,11 +62,23 @@ class RunResult:
     metrics: list[dict]
     final: dict | None
 
-    def _checkpoint(self) -> dict:
+    def _from_checkpoint(self, use):
+        """``use(state)`` on the newest checkpoint that is sound and fits this run's config: a damaged file, or one
+        whose networks or parts do not fit, is named in one warning and the previous one is tried (as resume does;
+        nothing in the folder is changed)."""
         files = checkpoint_files(self.path / "checkpoints")
         if not files:
             raise ConfigError(f"{self.path}: no checkpoint to take a generator from")
-        return read_checkpoint(files[0])
+        for path in files:
+            try:
+                return use(read_checkpoint(path))
+            except DamagedCheckpoint as err:
+                why = f"is damaged ({err})"
+            except (KeyError, TypeError, RuntimeError, IndexError, AttributeError) as err:  # not this config's state
+                first = str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
+                why = f"does not fit {self.path / 'config.toml'} ({first})"
+            warnings.warn(f"checkpoint {path} {why}; trying the previous one", RuntimeWarning, stacklevel=3)
+        raise ConfigError(f"{self.path}: no checkpoint is sound and fits its config.toml ({len(files)} tried)")
 
     def _populations(self, state: dict) -> list[list[dict]]:
         """Each island's (deme's) population in the checkpoint: island 0 first."""
@@ -67,26 +100,34 @@ class RunResult:
         """Population member ``member`` (0: the best survivor) of island ``island`` (0 without islands) of the newest
         checkpoint, as a standalone generator module on the CPU, in eval mode (BatchNorm uses the member's running
         averages)."""
-        populations = self._populations(self._checkpoint())
-        if not 0 <= island < len(populations):
-            raise ConfigError(f"island: {island} is out of range; allowed: [0, {len(populations) - 1}]")
-        population = populations[island]
-        if not 0 <= member < len(population):
-            raise ConfigError(f"member: {member} is out of range; allowed: [0, {len(population) - 1}]")
-        return self._module(population[member]["weights"])
+        def use(state):
+            populations = self._populations(state)
+            if not 0 <= island < len(populations):
+                raise ConfigError(f"island: {island} is out of range; allowed: [0, {len(populations) - 1}]")
+            population = populations[island]
+            if not 0 <= member < len(population):
+                raise ConfigError(f"member: {member} is out of range; allowed: [0, {len(population) - 1}]")
+            return self._module(population[member]["weights"])
+
+        return self._from_checkpoint(use)
 
     def mixture_weights(self) -> list[float]:
         """The islands' mixture weights of the newest checkpoint (normalised; [1.0] without islands)."""
-        islands = self._checkpoint()["experiment"].get("islands")
-        weights = islands["weights"] if islands else [1.0]
-        return [w / sum(weights) for w in weights]
+        def use(state):
+            islands = state["experiment"].get("islands")
+            weights = [float(w) for w in islands["weights"]] if islands else [1.0]
+            return [w / sum(weights) for w in weights]
+
+        return self._from_checkpoint(use)
 
     def mixture(self, member: int = 0) -> "MixtureGenerator":
         """Member ``member`` of every island in one module, with the islands' mixture weights."""
-        state = self._checkpoint()
-        modules = [self._module(population[member]["weights"]) for population in self._populations(state)]
-        islands = state["experiment"].get("islands")
-        return MixtureGenerator(modules, islands["weights"] if islands else [1.0])
+        def use(state):
+            modules = [self._module(population[member]["weights"]) for population in self._populations(state)]
+            islands = state["experiment"].get("islands")
+            return MixtureGenerator(modules, islands["weights"] if islands else [1.0])
+
+        return self._from_checkpoint(use)
 
     def sample(self, n: int) -> torch.Tensor:
         """n samples of the newest checkpoint drawn exactly as the run's metrics draw them (``metrics.sample_from``,
@@ -97,13 +138,16 @@ class RunResult:
         from .checkpoint import restore_experiment
         from .experiment import Experiment
 
-        state = self._checkpoint()
         config = replace(self.config, device="cpu", log=replace(self.config.log, progress=False),
                          islands=replace(self.config.islands, backend="inprocess", asynchronous=False))
         experiment = Experiment(config)
-        try:
+
+        def use(state):
             restore_experiment(experiment, state["experiment"])
             return experiment.sample(n)
+
+        try:
+            return self._from_checkpoint(use)
         finally:
             experiment.close()
 
@@ -134,6 +178,11 @@ def load_run(path: str | Path) -> RunResult:
     path = Path(path)
     if not (path / "config.toml").is_file():
         raise ConfigError(f"{path}: not a run directory (no config.toml)")
-    final = json.loads((path / "metrics.json").read_text()) if (path / "metrics.json").is_file() else None
+    final = None
+    if (path / "metrics.json").is_file():
+        try:
+            final = json.loads((path / "metrics.json").read_text(errors="replace"))
+        except ValueError as err:
+            warnings.warn(f"{path / 'metrics.json'} is not JSON ({err}); no final metrics", RuntimeWarning, stacklevel=2)
     return RunResult(path=path, config=load_config(path / "config.toml"), logbook=_jsonl(path / "logbook.jsonl"),
                      metrics=_jsonl(path / "metrics.jsonl"), final=final)

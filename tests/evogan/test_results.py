@@ -3,6 +3,7 @@ exactly what the run's own sampling draws."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +155,39 @@ def test_export_writes_one_island_or_the_mixture(tmp_path):
     assert info["mixture_weights"] == pytest.approx(result.mixture_weights()) and info["island"] is None
     component = torch.tensor([2, 0, 1, 2])
     assert torch.equal(torch.export.load(path).module()(z, component), result.mixture()(z, component).detach())
+
+
+def test_export_falls_back_to_the_newest_sound_checkpoint_and_every_failure_is_one_line(tmp_path):
+    """A damaged newest checkpoint, one from another config and a broken logbook line: the export takes the newest
+    checkpoint that is sound and fits, says which it skipped, and leaves the folder as it was; an unwritable --out is
+    one line."""
+    run_dir = run(small(generations=6), tmp_path / "a")
+    other = run(small(generations=3, model={"hidden": 8, "g_layers": 2, "d_layers": 2, "g_norm": "batch"}),
+                tmp_path / "b")
+    newest, previous = checkpoint_files(run_dir / "checkpoints")[:2]
+    expected = evogan.load_run(run_dir)._module(read_checkpoint(previous)["experiment"]["population"][1]["weights"])
+    # another config's checkpoint put in as the newest, the real newest damaged, a torn logbook line
+    shutil.copy(checkpoint_files(other / "checkpoints")[0], run_dir / "checkpoints" / "gen000009.pt")
+    data = bytearray(newest.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    newest.write_bytes(bytes(data))
+    with (run_dir / "logbook.jsonl").open("a") as log:
+        log.write('{"gen": 7, "d_lo')
+    before = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
+    done = subprocess.run([sys.executable, "-m", "evogan", "export", str(run_dir), "--member", "1", "--out",
+                           str(tmp_path / "g.pt2")], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "gen000009.pt does not fit" in done.stderr and f"{newest.name} is damaged" in done.stderr
+    assert "logbook.jsonl: 1 line(s) are not JSON rows" in done.stderr
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == before  # nothing renamed or removed
+    z = torch.randn(50, 2, generator=torch.Generator().manual_seed(0))
+    exported = torch.export.load(tmp_path / "g.pt2").module()
+    with torch.no_grad():
+        assert torch.equal(exported(z), expected(z))  # the previous checkpoint's member 1, bit for bit
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    for command in (["export", str(run_dir), "--out", str(blocker / "g.pt2")],
+                    ["train-classifier", "--epochs", "1", "--out", str(blocker / "c.pt")]):
+        done = subprocess.run([sys.executable, "-m", "evogan", *command], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode != 0 and "Traceback" not in done.stderr and str(blocker) in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "held-out accuracy" not in done.stdout
