@@ -253,20 +253,38 @@ def checkpoint_files(folder: Path, up_to: int | None = None) -> list[Path]:
     return [path for _, path in sorted(found, reverse=True)]
 
 
+def loadable_bytes() -> int:
+    """Half the memory this machine has free now: a checkpoint larger than that is not one evogan wrote here."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError, AttributeError):  # no sysconf (Windows): no limit
+        return 1 << 62
+
+
 def _verified_payload(path: Path) -> bytes | io.BytesIO:
     """The payload of a checkpoint file after its checks; a file of evogan before digests is checked by its zip's
     CRC-32s instead."""
-    mode = os.stat(path).st_mode
-    if not stat.S_ISREG(mode):
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
         raise DamagedCheckpoint("not a regular file")  # a FIFO would block open() for ever
-    data = Path(path).read_bytes()
-    if data.startswith(HEADER):
-        digest, payload = data[len(HEADER):len(HEADER) + 32], data[len(HEADER) + 32:]
-        if hashlib.sha256(payload).digest() != digest:
-            raise DamagedCheckpoint("its content does not match its SHA-256 digest")
-        return payload
-    if not data.startswith(b"PK\x03\x04"):
-        raise DamagedCheckpoint("not a checkpoint file (no evogan header, no zip archive)")
+    limit = loadable_bytes()
+    if info.st_size > limit:
+        raise DamagedCheckpoint(f"it is {info.st_size / 2 ** 30:.1f} GiB, more than half this machine's free memory "
+                                f"({limit / 2 ** 30:.1f} GiB): not read")
+    with open(path, "rb") as file:
+        head = file.read(len(HEADER) + 32)  # header and digest first: the body is read only for a file that has them
+        if head.startswith(HEADER):
+            digest, hasher = head[len(HEADER):], hashlib.sha256()
+            for chunk in iter(lambda: file.read(1 << 20), b""):  # streamed: a huge forged file never sits in memory
+                hasher.update(chunk)
+            if hasher.digest() != digest:
+                raise DamagedCheckpoint("its content does not match its SHA-256 digest")
+            file.seek(len(HEADER) + 32)
+            return file.read()
+        if not head.startswith(b"PK\x03\x04"):
+            raise DamagedCheckpoint("not a checkpoint file (no evogan header, no zip archive)")
+        file.seek(0)
+        data = file.read()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:  # written before digests: a plain torch.save zip
             bad = archive.testzip()

@@ -445,3 +445,26 @@ def test_a_second_process_on_a_running_folder_is_one_line_and_the_first_run_stay
     assert first.wait(timeout=300) == 0, first.communicate()
     rerun = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr  # the folder works again once the first compare is done
+
+
+def test_a_huge_or_forged_file_is_refused_before_its_body_is_held_in_memory(tmp_path):
+    """A sparse 64 GiB file is refused by its size without a read; a 512 MiB file with evogan's header and a wrong
+    digest is hashed in chunks: the process that checks it stays far below the file's size."""
+    huge = tmp_path / "gen000009.pt"
+    with huge.open("wb") as f:
+        f.truncate(64 * 2 ** 30)
+    with pytest.raises(DamagedCheckpoint, match="GiB, more than half this machine's free memory"):
+        read_checkpoint(huge)
+    forged = tmp_path / "gen000010.pt"
+    with forged.open("wb") as f:
+        f.write(HEADER + b"\0" * 32)
+        f.truncate(512 * 2 ** 20)
+    code = ("import resource; from evogan.checkpoint import read_checkpoint, DamagedCheckpoint\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            f"try: read_checkpoint({str(forged)!r})\n"
+            "except DamagedCheckpoint as err: print(err)\n"
+            "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    message, grown_mib = done.stdout.strip().splitlines()
+    assert "does not match its SHA-256 digest" in message
+    assert 0 <= int(grown_mib) < 64  # 1 MiB chunks, not the 512 MiB body
