@@ -199,9 +199,29 @@ def check_fits(ex, state: dict) -> None:
         checks.append(("adversary", dict(_tensors(state["adversary"])), dict(_tensors(ex.adversary.state_dict())), False))
     except (KeyError, TypeError) as err:
         raise DamagedCheckpoint(f"missing part {err}") from None
+    generation = state.get("generation")
+    if not isinstance(generation, int) or isinstance(generation, bool) or generation < 0:
+        raise DamagedCheckpoint(f"its generation {generation!r} is not a generation count")
+    members = len(ex.population)
+    if len(state["population"]) != members:
+        raise DamagedCheckpoint(f"it holds {len(state['population'])} population member(s), the run keeps {members}")
     islands = (state.get("islands") or {}).get("demes", [])
     if len(islands) != len(ex.demes) - (1 if ex.islands is not None else len(ex.demes)):
         raise DamagedCheckpoint(f"it holds {len(islands) + 1} island(s), the run has {len(ex.demes)}")
+    try:
+        for k, deme in enumerate(islands, 1):  # every island is checked as island 0 is
+            if len(deme["population"]) != members:
+                raise DamagedCheckpoint(f"island {k} holds {len(deme['population'])} member(s), the run keeps {members}")
+            checks += [(f"islands[{k}].population[{i}].weights", dict(_tensors(member["weights"])), generator, True)
+                       for i, member in enumerate(deme["population"])]
+            checks.append((f"islands[{k}].adversary", dict(_tensors(deme["adversary"])),
+                           dict(_tensors(ex.adversary.state_dict())), False))
+            for part in ("logbook", "halloffame"):
+                deme[part]  # noqa: B018 -- present, or a missing part
+        if ex.islands is not None:
+            _check_mixture_weights(state["islands"]["weights"], len(ex.demes))
+    except (KeyError, TypeError) as err:
+        raise DamagedCheckpoint(f"missing part {err}") from None
     for where, found, wanted, exact in checks:
         missing, extra = set(wanted) - set(found), set(found) - set(wanted)
         if missing or (exact and extra):
@@ -211,6 +231,14 @@ def check_fits(ex, state: dict) -> None:
             if (found[name].shape, found[name].dtype) != (tensor.shape, tensor.dtype):
                 raise DamagedCheckpoint(f"{where}.{name} is {tuple(found[name].shape)} {found[name].dtype}, "
                                         f"the run's network has {tuple(tensor.shape)} {tensor.dtype}")
+
+
+def _check_mixture_weights(weights, count: int) -> None:
+    values = np.asarray(weights, dtype=float) if isinstance(weights, (list, tuple)) else np.array([np.nan])
+    if values.shape != (count,) or not np.all(np.isfinite(values)) or np.any(values < 0) \
+            or abs(values.sum() - 1.0) > 1e-6:
+        raise DamagedCheckpoint(f"its island mixture weights {list(weights)[:4] if isinstance(weights, (list, tuple)) else weights!r} "
+                                f"are not {count} finite non-negative weights summing to 1")
 
 
 def save_checkpoint(folder: Path, generation: int, state: dict, keep: int = 2) -> Path:
@@ -271,7 +299,7 @@ def _verified_payload(path: Path) -> bytes | io.BytesIO:
     if info.st_size > limit:
         raise DamagedCheckpoint(f"it is {info.st_size / 2 ** 30:.1f} GiB, more than half this machine's free memory "
                                 f"({limit / 2 ** 30:.1f} GiB): not read")
-    with open(path, "rb") as file:
+    with Path(path).open("rb") as file:
         head = file.read(len(HEADER) + 32)  # header and digest first: the body is read only for a file that has them
         if head.startswith(HEADER):
             digest, hasher = head[len(HEADER):], hashlib.sha256()
@@ -323,6 +351,8 @@ def load_latest_checkpoint(folder: Path, check=None) -> tuple[dict, Path]:
     for path in candidates:
         try:
             state = read_checkpoint(path)
+            if state["generation"] != int(path.stem[3:]):
+                raise DamagedCheckpoint(f"it says generation {state['generation']!r}, its name {path.name}")
         except DamagedCheckpoint as err:
             warnings.warn(f"checkpoint {path} is damaged ({err}); set aside as {path.name}.damaged, "
                           "trying the previous one", RuntimeWarning, stacklevel=2)

@@ -347,8 +347,14 @@ def _load_checkpoint(experiment: Experiment, run_dir: Path) -> dict:
             _check_resume_config(run_dir, state["config"], config)
         try:
             check_fits(experiment, state["experiment"])
-        except (KeyError, TypeError):
-            raise DamagedCheckpoint("not an evogan run checkpoint") from None
+            if state["experiment"]["generation"] != state["generation"]:
+                raise DamagedCheckpoint(f"its parts disagree on the generation ({state['experiment']['generation']!r}, "
+                                        f"{state['generation']!r})")
+            runner = state["runner"]
+            if not isinstance(runner, dict) or not {"history", "rows", "wall", "snapshots"} <= set(runner):
+                raise DamagedCheckpoint("its runner records (log rows, metric history) are missing or incomplete")
+        except (KeyError, TypeError) as err:
+            raise DamagedCheckpoint(f"not an evogan run checkpoint (no {err})") from None
     try:
         checkpoint, path = load_latest_checkpoint(run_dir / "checkpoints", check=fits)
     except FileNotFoundError as err:

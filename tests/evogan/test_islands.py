@@ -181,3 +181,53 @@ def test_discriminator_migration_runs_in_the_loop_and_needs_the_standard_family(
     ex.close()
     with pytest.raises(ConfigError, match="islands.discriminators: .* adversary is 'began_v3'"):
         Config(**SMALL, adversary="began_v3", mutations=["began"], islands={"count": 2, "discriminators": True})
+
+
+def _crafted(state: dict, change) -> dict:
+    import copy
+
+    state = copy.deepcopy(state)
+    change(state)
+    return state
+
+
+def _shape(state):
+    name = next(iter(state["experiment"]["islands"]["demes"][1]["population"][0]["weights"]))
+    weights = state["experiment"]["islands"]["demes"][1]["population"][0]["weights"]
+    weights[name] = torch.zeros(3, 3)
+
+
+def _forged_generation(state):
+    state["generation"] = state["experiment"]["generation"] = 10 ** 9
+
+
+@pytest.mark.parametrize("change, words", [
+    (_shape, "islands[2].population[0].weights"),
+    (lambda s: s["experiment"]["islands"]["demes"][0].pop("halloffame"), "missing part 'halloffame'"),
+    (lambda s: s["experiment"]["islands"]["demes"][1]["population"].pop(), "island 2 holds 2 member(s)"),
+    (lambda s: s["experiment"]["islands"].update(weights=[float("nan")] * 3), "mixture weights"),
+    (lambda s: s["experiment"]["islands"].update(weights=[0.5, 0.5]), "mixture weights"),
+    (lambda s: s["experiment"]["population"].append(s["experiment"]["population"][0]), "4 population member(s)"),
+    (_forged_generation, "says generation 1000000000"),
+    (lambda s: s.pop("runner"), "not an evogan run checkpoint (no 'runner')"),
+    (lambda s: s.update(runner={"rows": []}), "runner records"),
+])
+def test_a_crafted_island_checkpoint_is_named_in_one_line_and_the_previous_one_is_resumed(tmp_path, change, words):
+    """Each part of each island is checked against the rebuilt run before use; a checkpoint that does not fit is
+    left in place, named with what is wrong, and the resume takes the previous one."""
+    from evogan.checkpoint import checkpoint_files, read_checkpoint, save_checkpoint
+    from evogan.runner import _load_checkpoint
+
+    run_dir = run(islands(generations=8), tmp_path / "a")
+    newest = checkpoint_files(run_dir / "checkpoints")[0]
+    assert newest.name == "gen00000008.pt"
+    save_checkpoint(run_dir / "checkpoints", 8, _crafted(read_checkpoint(newest), change), keep=100)
+    experiment = Experiment(islands(generations=8))
+    try:
+        with pytest.warns(RuntimeWarning) as caught:
+            taken = _load_checkpoint(experiment, run_dir)
+    finally:
+        experiment.close()
+    assert taken["generation"] == 4
+    message = " ".join(str(w.message) for w in caught)
+    assert "gen00000008.pt" in message and words in message, message
