@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--trust-plugins", action="store_true",
                      help="with --resume: import the plugins RUN_DIR's config names (they are code; without this, "
                      "or --import of each, a resume that needs them is refused)")
+    run.add_argument("--trust-config", action="store_true",
+                     help="with --resume: accept RUN_DIR's config.toml for a checkpoint that records no config (written "
+                     "by evogan before 0.2), which cannot be checked against it")
     comp = sub.add_parser("compare", help="run strategies x seeds; write a summary with significance tests, plots, report.html")
     comp.add_argument("configs", nargs="+", metavar="CONFIG", help="one experiment TOML file or preset name per strategy")
     comp.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per strategy (default 3)")
@@ -83,8 +86,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args) -> int:
     progress = False if args.quiet else None
-    if args.trust_plugins and not args.resume:
-        raise ConfigError("--trust-plugins goes with --resume (a new run imports what its config and --import name)")
+    if (args.trust_plugins or args.trust_config) and not args.resume:
+        raise ConfigError("--trust-plugins and --trust-config go with --resume (a new run imports what its config "
+                          "and --import name)")
     if args.resume:
         if args.config or args.out:
             raise ConfigError("--resume continues a run with its own config.toml (and its plugins); drop CONFIG and "
@@ -93,7 +97,8 @@ def _run(args) -> int:
         from .runner import resume, summary_line
 
         trusted = True if args.trust_plugins else resolve_plugin_paths(args.imports)
-        run_dir = resume(args.resume, args.overrides, progress=progress, trust_plugins=trusted)
+        run_dir = resume(args.resume, args.overrides, progress=progress, trust_plugins=trusted,
+                         trust_config=args.trust_config)
     else:
         config = load_config(args.config, args.overrides)  # before importing torch: a typo answers at once
         config.plugins += [p for p in resolve_plugin_paths(args.imports) if p not in config.plugins]

@@ -272,7 +272,7 @@ def run(config: Config, out: str | Path | None = None, *, root: str | Path = "ru
 
 
 def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | None = None,
-           resume_hint: str | None = None, trust_plugins: bool | list[str] = False) -> Path:
+           resume_hint: str | None = None, trust_plugins: bool | list[str] = False, trust_config: bool = False) -> Path:
     """Continue the run in ``run_dir`` from its newest sound checkpoint, exactly as if it had never stopped.
 
     ``overrides`` may change only keys that do not change what the run computes (``config.RESUME_SAFE``), e.g.
@@ -280,7 +280,8 @@ def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | N
 
     A run folder's ``plugins`` are code: they are imported only when ``trust_plugins`` is True or lists every one
     of them (``evogan run --resume DIR --trust-plugins``, or ``--import`` of each again), and only after the config
-    has been checked against the checkpoint's.
+    has been checked against the checkpoint's. A checkpoint that records no config (evogan before 0.2) cannot be
+    checked against config.toml, which may have been edited: it is resumed only with ``trust_config``.
     """
     run_dir = Path(run_dir)
     if not (run_dir / "config.toml").is_file():
@@ -290,7 +291,7 @@ def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | N
             raise ConfigError(f"--resume {run_dir}: no checkpoint in {run_dir / 'checkpoints'}; "
                               "start it again with `evogan run`")
         config = load_config(run_dir / "config.toml", list(overrides))
-        _check_against_checkpoint(run_dir, config)  # before any plugin is imported: a refused resume runs no code
+        _check_against_checkpoint(run_dir, config, trust_config)  # before any plugin is imported: a refused resume runs no code
         untrusted = [] if trust_plugins is True else [p for p in config.plugins if p not in (trust_plugins or [])]
         if untrusted:
             raise ConfigError(f"--resume {run_dir}: its config.toml names plugins {untrusted}, Python code that "
@@ -300,12 +301,16 @@ def resume(run_dir: str | Path, overrides: list[str] = (), *, progress: bool | N
     return run_dir
 
 
-def _check_against_checkpoint(run_dir: Path, config: Config) -> None:
+def _check_against_checkpoint(run_dir: Path, config: Config, trust_config: bool = False) -> None:
     """The config checks of ``_load_checkpoint`` that need no experiment, on the checkpoint a resume would take."""
     def check(state):
         _check_packs(run_dir, state, config)
         if "config" in state:
             _check_resume_config(run_dir, state["config"], config)
+        elif not trust_config:
+            raise ConfigError(f"--resume {run_dir}: its newest sound checkpoint records no config (written by evogan "
+                              "before 0.2), so config.toml, which may have been edited, cannot be checked against it; "
+                              "add --trust-config to resume with config.toml as it stands")
     try:
         load_latest_checkpoint(run_dir / "checkpoints", check=check)
     except FileNotFoundError as err:

@@ -468,3 +468,23 @@ def test_a_huge_or_forged_file_is_refused_before_its_body_is_held_in_memory(tmp_
     message, grown_mib = done.stdout.strip().splitlines()
     assert "does not match its SHA-256 digest" in message
     assert 0 <= int(grown_mib) < 64  # 1 MiB chunks, not the 512 MiB body
+
+
+def test_a_checkpoint_without_its_config_resumes_only_when_confirmed(tmp_path):
+    """An older checkpoint records no config, so an edited config.toml (here: another dataset) cannot be caught: the
+    resume is refused in one line unless --trust-config confirms config.toml as it stands."""
+    run_dir = run(small(generations=4), tmp_path / "a")
+    for path in (run_dir / "checkpoints").glob("gen*.pt"):
+        state = read_checkpoint(path)
+        del state["config"]
+        save_checkpoint(run_dir / "checkpoints", state["generation"], state, keep=100)
+    toml = (run_dir / "config.toml").read_text()
+    (run_dir / "config.toml").write_text(toml.replace('dataset = "ring"', 'dataset = "grid"'))
+    with pytest.raises(ConfigError, match="records no config .* add --trust-config"):
+        resume(run_dir, ["generations=6"], progress=False)
+    done = subprocess.run([sys.executable, "-m", "evogan", "run", "--resume", str(run_dir), "--set", "generations=6"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "records no config" in done.stderr and "Traceback" not in done.stderr
+    (run_dir / "config.toml").write_text(toml)
+    resume(run_dir, ["generations=6"], progress=False, trust_config=True)
+    assert json.loads((run_dir / "metrics.json").read_text())["generation"] == 6
