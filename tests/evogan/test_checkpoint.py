@@ -488,3 +488,22 @@ def test_a_checkpoint_without_its_config_resumes_only_when_confirmed(tmp_path):
     (run_dir / "config.toml").write_text(toml)
     resume(run_dir, ["generations=6"], progress=False, trust_config=True)
     assert json.loads((run_dir / "metrics.json").read_text())["generation"] == 6
+
+
+@pytest.mark.parametrize("islands", [None, {"count": 3, "migration_every": 2}])
+def test_the_disk_check_counts_the_checkpoints_growth_over_the_run(tmp_path, islands):
+    """A checkpoint grows by a log row per generation (per island too): the pre-flight estimate of the last
+    checkpoint is at least its measured size and within 1.5x of it."""
+    from evogan import Experiment
+    from evogan.runner import checkpoint_bytes
+
+    extra = {"islands": islands} if islands else {}
+    config = small(generations=300, log={"progress": False, "plots": False, "checkpoint_every": 300}, **extra)
+    run_dir = run(config, tmp_path / "a")
+    measured = (run_dir / "checkpoints" / "gen00000300.pt").stat().st_size
+    experiment = Experiment(config)
+    try:
+        estimate, _ = checkpoint_bytes(experiment)
+    finally:
+        experiment.close()
+    assert measured <= estimate <= 1.5 * measured, (measured, estimate)
