@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -183,6 +184,12 @@ def test_discriminator_migration_runs_in_the_loop_and_needs_the_standard_family(
         Config(**SMALL, adversary="began_v3", mutations=["began"], islands={"count": 2, "discriminators": True})
 
 
+@pytest.fixture(scope="module")
+def island_run(tmp_path_factory):
+    """One finished 8-generation island run (checkpoints at 4 and 8), copied by each test that crafts a checkpoint."""
+    return run(islands(generations=8), tmp_path_factory.mktemp("islands") / "a")
+
+
 def _crafted(state: dict, change) -> dict:
     import copy
 
@@ -212,13 +219,16 @@ def _forged_generation(state):
     (lambda s: s.pop("runner"), "not an evogan run checkpoint (no 'runner')"),
     (lambda s: s.update(runner={"rows": []}), "runner records"),
 ])
-def test_a_crafted_island_checkpoint_is_named_in_one_line_and_the_previous_one_is_resumed(tmp_path, change, words):
+def test_a_crafted_island_checkpoint_is_named_in_one_line_and_the_previous_one_is_resumed(tmp_path, change, words,
+                                                                                          island_run):
     """Each part of each island is checked against the rebuilt run before use; a checkpoint that does not fit is
     left in place, named with what is wrong, and the resume takes the previous one."""
+    import shutil
+
     from evogan.checkpoint import checkpoint_files, read_checkpoint, save_checkpoint
     from evogan.runner import _load_checkpoint
 
-    run_dir = run(islands(generations=8), tmp_path / "a")
+    run_dir = Path(shutil.copytree(island_run, tmp_path / "a"))
     newest = checkpoint_files(run_dir / "checkpoints")[0]
     assert newest.name == "gen00000008.pt"
     save_checkpoint(run_dir / "checkpoints", 8, _crafted(read_checkpoint(newest), change), keep=100)
