@@ -25,6 +25,7 @@ run's networks is damaged: it is reported in one line, set aside as
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -208,16 +209,17 @@ def check_fits(ex, state: dict) -> None:
     islands = (state.get("islands") or {}).get("demes", [])
     if len(islands) != len(ex.demes) - (1 if ex.islands is not None else len(ex.demes)):
         raise DamagedCheckpoint(f"it holds {len(islands) + 1} island(s), the run has {len(ex.demes)}")
+    adversary = checks[-1][2]
     try:
         for k, deme in enumerate(islands, 1):  # every island is checked as island 0 is
             if len(deme["population"]) != members:
                 raise DamagedCheckpoint(f"island {k} holds {len(deme['population'])} member(s), the run keeps {members}")
+            missing = {"logbook", "halloffame"} - set(deme)
+            if missing:
+                raise DamagedCheckpoint(f"missing part {sorted(missing)[0]!r} of island {k}")
             checks += [(f"islands[{k}].population[{i}].weights", dict(_tensors(member["weights"])), generator, True)
                        for i, member in enumerate(deme["population"])]
-            checks.append((f"islands[{k}].adversary", dict(_tensors(deme["adversary"])),
-                           dict(_tensors(ex.adversary.state_dict())), False))
-            for part in ("logbook", "halloffame"):
-                deme[part]  # noqa: B018 -- present, or a missing part
+            checks.append((f"islands[{k}].adversary", dict(_tensors(deme["adversary"])), adversary, False))
         if ex.islands is not None:
             _check_mixture_weights(state["islands"]["weights"], len(ex.demes))
     except (KeyError, TypeError) as err:
@@ -234,11 +236,10 @@ def check_fits(ex, state: dict) -> None:
 
 
 def _check_mixture_weights(weights, count: int) -> None:
-    values = np.asarray(weights, dtype=float) if isinstance(weights, (list, tuple)) else np.array([np.nan])
-    if values.shape != (count,) or not np.all(np.isfinite(values)) or np.any(values < 0) \
-            or abs(values.sum() - 1.0) > 1e-6:
-        raise DamagedCheckpoint(f"its island mixture weights {list(weights)[:4] if isinstance(weights, (list, tuple)) else weights!r} "
-                                f"are not {count} finite non-negative weights summing to 1")
+    values = np.asarray(weights if isinstance(weights, (list, tuple)) else [np.nan], dtype=float)
+    if values.shape != (count,) or not np.all(np.isfinite(values) & (values >= 0)) or abs(values.sum() - 1) > 1e-6:
+        raise DamagedCheckpoint(f"its island mixture weights {weights!r:.60} are not {count} finite non-negative "
+                                "weights summing to 1")
 
 
 def save_checkpoint(folder: Path, generation: int, state: dict, keep: int = 2) -> Path:
@@ -338,12 +339,13 @@ def read_checkpoint(path: str | Path) -> dict:
     return state
 
 
-def load_latest_checkpoint(folder: Path, check=None) -> tuple[dict, Path]:
+def load_latest_checkpoint(folder: Path, check=None, set_aside: bool = True) -> tuple[dict, Path]:
     """The newest sound checkpoint in ``folder`` that passes ``check(state)``.
 
-    Newer damaged files (``read_checkpoint`` raising DamagedCheckpoint) are reported in one line each and renamed
-    ``<name>.damaged``, so they are never counted as checkpoints again; sound files that ``check`` rejects (another
-    run's networks) are reported and left in place. Any other exception of ``check`` (a ConfigError) propagates.
+    Newer damaged files (``read_checkpoint`` raising DamagedCheckpoint) are reported in one line each and, with
+    ``set_aside`` (a resume; readers pass False and leave the folder as it is), renamed ``<name>.damaged`` so they
+    are never counted as checkpoints again; sound files that ``check`` rejects (another run's networks) are reported
+    and left in place. Any other exception of ``check`` (a ConfigError) propagates.
     """
     candidates = checkpoint_files(folder)
     if not candidates:
@@ -354,12 +356,12 @@ def load_latest_checkpoint(folder: Path, check=None) -> tuple[dict, Path]:
             if state["generation"] != int(path.stem[3:]):
                 raise DamagedCheckpoint(f"it says generation {state['generation']!r}, its name {path.name}")
         except DamagedCheckpoint as err:
-            warnings.warn(f"checkpoint {path} is damaged ({err}); set aside as {path.name}.damaged, "
-                          "trying the previous one", RuntimeWarning, stacklevel=2)
-            try:
-                os.replace(path, path.with_name(path.name + ".damaged"))
-            except OSError:
-                pass  # a read-only folder: the warning still names it
+            aside = f"; set aside as {path.name}.damaged" if set_aside else ""
+            warnings.warn(f"checkpoint {path} is damaged ({err}){aside}, trying the previous one", RuntimeWarning,
+                          stacklevel=2)
+            if set_aside:
+                with contextlib.suppress(OSError):  # a read-only folder: the warning still names it
+                    os.replace(path, path.with_name(path.name + ".damaged"))
             continue
         try:
             if check is not None:

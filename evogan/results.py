@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import DamagedCheckpoint, checkpoint_files, read_checkpoint
+from .checkpoint import DamagedCheckpoint, load_latest_checkpoint
 from .config import Config, ConfigError, load_config
 
 __all__ = ["RunResult", "MixtureGenerator", "load_run"]
@@ -63,22 +63,22 @@ class RunResult:
     final: dict | None
 
     def _from_checkpoint(self, use):
-        """``use(state)`` on the newest checkpoint that is sound and fits this run's config: a damaged file, or one
-        whose networks or parts do not fit, is named in one warning and the previous one is tried (as resume does;
-        nothing in the folder is changed)."""
-        files = checkpoint_files(self.path / "checkpoints")
-        if not files:
-            raise ConfigError(f"{self.path}: no checkpoint to take a generator from")
-        for path in files:
+        """``use(state)`` on the newest checkpoint that is sound and fits this run's config, found as a resume finds
+        it (``load_latest_checkpoint``: one warning per file skipped) but leaving the folder as it is."""
+        found = {}
+
+        def check(state):
             try:
-                return use(read_checkpoint(path))
-            except DamagedCheckpoint as err:
-                why = f"is damaged ({err})"
+                found["value"] = use(state)
             except (KeyError, TypeError, RuntimeError, IndexError, AttributeError) as err:  # not this config's state
                 first = str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
-                why = f"does not fit {self.path / 'config.toml'} ({first})"
-            warnings.warn(f"checkpoint {path} {why}; trying the previous one", RuntimeWarning, stacklevel=3)
-        raise ConfigError(f"{self.path}: no checkpoint is sound and fits its config.toml ({len(files)} tried)")
+                raise DamagedCheckpoint(f"{self.path / 'config.toml'} does not match it: {first}") from None
+
+        try:
+            load_latest_checkpoint(self.path / "checkpoints", check=check, set_aside=False)
+        except FileNotFoundError as err:
+            raise ConfigError(f"{self.path}: {err}; no generator to take") from None
+        return found["value"]
 
     def _populations(self, state: dict) -> list[list[dict]]:
         """Each island's (deme's) population in the checkpoint: island 0 first."""

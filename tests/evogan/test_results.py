@@ -162,8 +162,8 @@ def test_export_falls_back_to_the_newest_sound_checkpoint_and_every_failure_is_o
     checkpoint that is sound and fits, says which it skipped, and leaves the folder as it was; an unwritable --out is
     one line."""
     run_dir = run(small(generations=6), tmp_path / "a")
-    other = run(small(generations=3, model={"hidden": 8, "g_layers": 2, "d_layers": 2, "g_norm": "batch"}),
-                tmp_path / "b")
+    other = run(small(generations=9, model={"hidden": 8, "g_layers": 2, "d_layers": 2, "g_norm": "batch"}),
+                tmp_path / "b")  # its newest checkpoint is generation 9, the name it gets below
     newest, previous = checkpoint_files(run_dir / "checkpoints")[:2]
     expected = evogan.load_run(run_dir)._module(read_checkpoint(previous)["experiment"]["population"][1]["weights"])
     # another config's checkpoint put in as the newest, the real newest damaged, a torn logbook line
