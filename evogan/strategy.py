@@ -104,12 +104,8 @@ def mutation_labels(mutations: list[str]) -> list[str]:
     """The name each mutation is registered under: a loss listed k times gives k children, its copies named
     '<name>.2', '<name>.3', ... so each draws its own latents (one loss, several children: the control that tells
     what the loss diversity adds)."""
-    seen: dict[str, int] = {}
-    labels = []
-    for name in mutations:
-        seen[name] = seen.get(name, 0) + 1
-        labels.append(name if seen[name] == 1 else f"{name}.{seen[name]}")
-    return labels
+    earlier = [mutations[:i].count(name) for i, name in enumerate(mutations)]
+    return [name if k == 0 else f"{name}.{k + 1}" for name, k in zip(mutations, earlier)]
 
 
 def build_strategy(config, *, generator, adversary, data, sample_latent, backend=None) -> base.Toolbox:
