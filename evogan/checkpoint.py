@@ -188,7 +188,7 @@ def _tensors(state, prefix=""):
 
 def check_fits(ex, state: dict) -> None:
     """Raise DamagedCheckpoint unless ``state`` (from ``experiment_state``) fits ``ex``'s networks: every member holds
-    the generator's tensors and the discriminator state holds D's, with the same shapes and dtypes."""
+    the generator's tensors and the discriminator state holds D's, with the same shapes and dtypes, all finite."""
     if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
         raise DamagedCheckpoint(f"checkpoint version {state.get('version') if isinstance(state, dict) else None!r}; "
                                 f"this evogan reads version {CHECKPOINT_VERSION}")
@@ -233,6 +233,11 @@ def check_fits(ex, state: dict) -> None:
             if (found[name].shape, found[name].dtype) != (tensor.shape, tensor.dtype):
                 raise DamagedCheckpoint(f"{where}.{name} is {tuple(found[name].shape)} {found[name].dtype}, "
                                         f"the run's network has {tuple(tensor.shape)} {tensor.dtype}")
+        # a sound run never stores a non-finite weight or moment (such a child is discarded, such a D stops the run)
+        bad = next((name for name, tensor in found.items()
+                    if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())), None)
+        if bad is not None:
+            raise DamagedCheckpoint(f"{where}.{bad} holds NaN or infinite values (the run had diverged)")
 
 
 def _check_mixture_weights(weights, count: int) -> None:

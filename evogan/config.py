@@ -557,6 +557,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw
+    except RecursionError:
+        raise ConfigError(f"--set {key}: the value is nested too deeply") from None
     return key.split("."), value
 
 
@@ -656,6 +658,8 @@ def load_config(path: str | Path | None = None, overrides: list[str] = ()) -> Co
             data = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"{path}: malformed TOML: {err}") from None
+        except RecursionError:  # the parser recurses once per level of nesting
+            raise ConfigError(f"{path}: nested too deeply to be a config (an evogan config has two levels)") from None
         except UnicodeDecodeError:
             raise ConfigError(f"{path}: not a UTF-8 text file") from None
     data = apply_overrides(data, list(overrides))

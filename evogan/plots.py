@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -11,7 +12,18 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["plot_samples", "plot_fitness", "plot_operators", "plot_metrics", "plot_diagnostics", "plot_partitions", "spread", "METRIC_TITLES"]
+__all__ = ["plot_samples", "plot_fitness", "plot_operators", "plot_metrics", "plot_diagnostics", "plot_partitions", "spread", "METRIC_TITLES",
+           "plain_text"]
+
+
+def plain_text(plot):
+    """Run ``plot`` with matplotlib's mathtext off: names from configs and plugins (``a$^$b``) are shown as
+    written, instead of being parsed as TeX, which fails after the run's work is done."""
+    @functools.wraps(plot)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context({"text.parse_math": False}):
+            return plot(*args, **kwargs)
+    return wrapper
 
 
 def spread(items: list, count: int) -> list:
@@ -35,6 +47,7 @@ def scatter_samples(ax, points: np.ndarray, centres: np.ndarray | None, title: s
     ax.tick_params(labelsize=7)
 
 
+@plain_text
 def sample_figure(points: np.ndarray, centres: np.ndarray | None, title: str):
     """One scatter of ``points`` as a matplotlib figure (for TensorBoard); the caller closes it."""
     fig, ax = plt.subplots(figsize=(3.6, 3.6))
@@ -43,6 +56,7 @@ def sample_figure(points: np.ndarray, centres: np.ndarray | None, title: str):
     return fig
 
 
+@plain_text
 def plot_samples(snapshots: dict[int, np.ndarray], centres: np.ndarray, path: Path, panels: int = 6) -> None:
     """Scatter of generated samples (blue) over the mode centres (red) at several generations."""
     gens = spread(sorted(snapshots), panels)
@@ -62,6 +76,7 @@ def plot_samples(snapshots: dict[int, np.ndarray], centres: np.ndarray, path: Pa
 FITNESS_TITLES = {"egan": "F = F_q + γ F_d", "quality": "F = F_q", "diversity": "F = F_d"}
 
 
+@plain_text
 def plot_fitness(rows: list[dict], path: Path, fitness: str = "egan") -> None:
     """F, F_q, F_d (mean with min-max band over the valid children) and the D loss per generation."""
     gens = np.array([r["gen"] for r in rows])
@@ -92,6 +107,7 @@ def _moving_average(counts: np.ndarray, totals: np.ndarray, window: int) -> np.n
     return np.divide(num, den, out=np.full(len(num), np.nan), where=den > 0)
 
 
+@plain_text
 def plot_operators(rows: list[dict], mutations: list[str], path: Path, window: int = 25) -> None:
     """Share of survivors produced by each mutation (and by crossover), moving average over ``window``."""
     gens = np.array([r["gen"] for r in rows])
@@ -143,6 +159,7 @@ def _panels(rows: list[dict], keys: list[str], titles: dict, path: Path, *, x: s
     plt.close(fig)
 
 
+@plain_text
 def plot_metrics(history: list[dict], path: Path) -> None:
     """One panel per reported metric over generations (dashed: the number of modes)."""
     keys = [k for k in METRIC_TITLES if history and history[-1].get(k) is not None]
@@ -157,6 +174,7 @@ DIAGNOSTIC_TITLES = {
 }
 
 
+@plain_text
 def plot_diagnostics(rows: list[dict], keys: list[str], path: Path) -> None:
     """One panel per family diagnostic in the logbook (BEGAN's k_t and M_global), over generations."""
     keys = [k for k in keys if rows and k in rows[-1]]
@@ -164,6 +182,7 @@ def plot_diagnostics(rows: list[dict], keys: list[str], path: Path) -> None:
         _panels(rows, keys, DIAGNOSTIC_TITLES, path, x="gen")
 
 
+@plain_text
 def plot_partitions(history: list[dict], pool: np.ndarray, partitions: list[np.ndarray], path: Path) -> None:
     """DynGAN: partition sizes over generations (stacked) and, for 2-D data, the pool coloured by final partition."""
     gens = [h["generation"] for h in history]

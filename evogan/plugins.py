@@ -59,7 +59,7 @@ def load_plugins(names: list[str] = ()) -> None:
         if key not in _loaded:
             try:
                 entry.load()
-            except Exception as err:  # noqa: BLE001 -- an installed package's broken plugin: one line, not a traceback
+            except (Exception, SystemExit) as err:  # noqa: BLE001 -- an installed package's broken plugin: one line, not a traceback
                 raise ConfigError(f"plugins: the {_ENTRY_POINT_GROUP} entry point {entry.name!r} "
                                   f"({entry.value}) fails to import: {type(err).__name__}: {err}") from None
             _loaded.add(key)
@@ -73,6 +73,9 @@ def load_plugins(names: list[str] = ()) -> None:
         except ModuleNotFoundError as err:
             raise ConfigError(f"plugins: cannot import {name!r}: {err} (a module on the Python path, or a .py "
                               "file)") from None
+        except SystemExit as err:  # a plugin must not end evogan silently with its own exit status
+            raise ConfigError(f"plugins: importing {name!r} called sys.exit({err.code!r}); a plugin module "
+                              "must only define and register operators") from None
         except Exception as err:  # noqa: BLE001 -- the plugin's own error, named in one line
             raise ConfigError(f"plugins: importing {name!r} failed: {type(err).__name__}: {err}") from None
         _loaded.add(name)

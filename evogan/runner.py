@@ -18,7 +18,6 @@ Layout of a run directory::
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import shutil
 import signal
@@ -42,6 +41,7 @@ from .config import (Config, ConfigError, config_to_dict, config_to_toml, flat_c
 from .errors import IslandLost, TrainingFailed
 from .experiment import Experiment
 from .locking import LOCK_NAME, folder_lock
+from .logfiles import AppendLog, LogWriter
 from .parallel.kit import tree_map
 from .progress import Progress
 from .provenance import write_provenance
@@ -49,7 +49,7 @@ from .sampling import generate
 from .seeding import torch_generator
 from .tensorboard import TensorBoardLog, require_tensorboard
 
-__all__ = ["run", "resume", "make_run_dir", "flatten_record", "LogWriter", "summary_line", "finished"]
+__all__ = ["run", "resume", "make_run_dir", "flatten_record", "summary_line", "finished"]
 
 #: metric key → how the progress bar and the final line show it, in order
 _SUMMARY = {
@@ -120,33 +120,6 @@ def flatten_record(logbook, mutations: list[str]) -> dict:
         row[f"sel_{name}"] = sum(op.removesuffix("+crossover") == name for op in operators)
     row["sel_crossover"] = sum(op.endswith("+crossover") for op in operators)
     return row
-
-
-class LogWriter:
-    """Appends logbook rows to CSV and JSONL as they come, so a crash loses nothing written.
-
-    ``rows``: rows to write first (a resumed run rewrites the files up to its checkpoint).
-    """
-
-    def __init__(self, directory: Path, rows: list[dict] = ()):
-        self.csv_file = open(directory / "logbook.csv", "w", newline="")
-        self.jsonl_file = open(directory / "logbook.jsonl", "w")
-        self.writer = None
-        for row in rows:
-            self.write(row)
-
-    def write(self, row: dict) -> None:
-        if self.writer is None:
-            self.writer = csv.DictWriter(self.csv_file, fieldnames=list(row), extrasaction="ignore")
-            self.writer.writeheader()
-        self.writer.writerow(row)
-        self.jsonl_file.write(json.dumps(row) + "\n")
-        self.csv_file.flush()
-        self.jsonl_file.flush()
-
-    def close(self) -> None:
-        self.csv_file.close()
-        self.jsonl_file.close()
 
 
 class _Figures:
@@ -461,8 +434,7 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
         samples, metrics = evaluate(wall)
         history.append(metrics)
         drawn.evaluated(samples, metrics)
-        with open(run_dir / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(metrics) + "\n")
+        metrics_log.append(json.dumps(metrics) + "\n")
 
     def cpu_seconds():
         return time.process_time() - cpu_started
@@ -514,12 +486,17 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
         (run_dir / "metrics.json").write_text(json.dumps(final, indent=2) + "\n")
         drawn.finish(history + ([latest] if latest is not history[-1] else []), rows, mutations, config.log.plots)
 
-    with open(run_dir / "metrics.jsonl", "w") as f:  # a resumed run rewrites it up to its checkpoint
-        f.writelines(json.dumps(metrics) + "\n" for metrics in history)
-    if not history:
-        measure(0.0)
-    # wall time counts training (and later evaluations), not the first evaluation; a resumed run goes on from its total
-    started = time.perf_counter() - records["wall"]
-    cpu_started = time.process_time() - records.get("cpu", 0.0)  # checkpoints of evogan before provenance lack it
-    experiment.run(callback=after_generation)
-    write_final(history[-1])
+    metrics_log = AppendLog(run_dir / "metrics.jsonl")  # a resumed run rewrites it up to its checkpoint
+    try:
+        for metrics in history:
+            metrics_log.append(json.dumps(metrics) + "\n")
+        if not history:
+            measure(0.0)
+        # wall time counts training (and later evaluations), not the first evaluation; a resumed run goes on from its
+        # total
+        started = time.perf_counter() - records["wall"]
+        cpu_started = time.process_time() - records.get("cpu", 0.0)  # checkpoints of evogan before provenance lack it
+        experiment.run(callback=after_generation)
+        write_final(history[-1])
+    finally:
+        metrics_log.close()

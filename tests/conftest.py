@@ -103,7 +103,13 @@ SLOW_TESTS = {"test_sigkill_at_random_moments_then_resume_gives_the_uninterrupte
               "test_island_zero_of_isolated_islands_is_the_plain_run_and_the_other_islands_differ"}
 
 
+def _uses_ray(item) -> bool:
+    return "ray" in item.path.name or "ray" in item.originalname or "ray_session" in getattr(item, "fixturenames", ())
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.name in SLOW_FILES or item.originalname in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
+        if _uses_ray(item):  # under pytest-xdist (-n 2 --dist loadgroup) one worker runs every Ray test, one Ray at a time
+            item.add_marker(pytest.mark.xdist_group("ray"))

@@ -10,6 +10,7 @@ import csv
 import html
 import json
 import math
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ..plots import METRIC_TITLES, plain_text, scatter_samples  # noqa: E402
 from ._stats import LOWER_IS_BETTER, MACHINE_DEPENDENT, MIN_SEEDS, TARGETS  # noqa: E402
 
 __all__ = ["write_summary", "write_report", "plot_comparison", "estimate"]
@@ -60,19 +62,32 @@ def _verdict(row: dict) -> str:
     return "▲" if better else "▼"
 
 
-def _tables(table: list[dict], diffs: dict[str, list[str]], seeds: list[int]) -> list[tuple[str, list, list, str]]:
-    """(title, header, rows, note) for each table of the summary."""
+def _markdown(text: str) -> str:
+    """``text`` (a name from a config or a plugin) as literal Markdown: no table breaks, HTML, links or emphasis."""
+    text = re.sub(r"([\\`*\[\]<>|$~&#!])", r"\\\1", text)
+    def underscores(run: re.Match) -> str:  # a run of _ inside a word is literal already
+        inside = (run.start() > 0 and text[run.start() - 1].isalnum() and run.end() < len(text)
+                  and text[run.end()].isalnum())
+        return run.group() if inside else run.group().replace("_", "\\_")
+
+    return re.sub(r"_+", underscores, text)
+
+
+def _tables(table: list[dict], diffs: dict[str, list[str]], seeds: list[int],
+            user=lambda text: text) -> list[tuple[str, list, list, str]]:
+    """(title, header, rows, note) for each table of the summary; ``user`` renders text from configs (names,
+    values) literally in the output format."""
     metrics = list(dict.fromkeys(r["metric"] for r in table))
     names = list(dict.fromkeys(r["strategy"] for r in table))
     baseline = names[0]
     cell = {(r["strategy"], r["metric"]): r for r in table}
     head = ["strategy"] + [f"{m} {_arrow(m)}" + (" (machine-dependent)" if m in MACHINE_DEPENDENT else "")
                            for m in metrics]
-    means = [[name] + [f"{estimate(cell[name, m]['mean'], cell[name, m]['se'])}{_verdict(cell[name, m])}"
+    means = [[user(name)] + [f"{estimate(cell[name, m]['mean'], cell[name, m]['se'])}{_verdict(cell[name, m])}"
                        + (" ⚠" if cell[name, m]["warning"] else "") for m in metrics] for name in names]
     tables = [(f"Results: mean ± standard error over seeds {', '.join(map(str, seeds))}", head, means,
                f"↑ higher is better, ↓ lower, →1 closest to 1 is best (judged by the distance). ▲ / ▼: better / "
-               f"worse than {baseline!r} (Welch's t-test, Holm-corrected p < {ALPHA}). ⚠: see the warnings. "
+               f"worse than {user(repr(baseline))} (Welch's t-test, Holm-corrected p < {ALPHA}). ⚠: see the warnings. "
                "Machine-dependent metrics (wall time, CPU seconds) are not tested unless asked (--time-tests); "
                "strategies ran for the generations their configs set, not for equal compute unless "
                "--equal-compute was given.")]
@@ -85,19 +100,19 @@ def _tables(table: list[dict], diffs: dict[str, list[str]], seeds: list[int]) ->
             tests = ((f"{_g(r['welch_p'], 2)} ({_g(r['welch_p_holm'], 2)})",
                       f"{_g(r['mannwhitney_p'], 2)} ({_g(r['mannwhitney_p_holm'], 2)})") if r["tested"]
                      else ("not tested", "not tested"))
-            against.append([name, f"{m} {_arrow(m)}", f"{_g(r['diff'])}{interval}", _g(r["hedges_g"], 2), *tests])
+            against.append([user(name), f"{m} {_arrow(m)}", f"{_g(r['diff'])}{interval}", _g(r["hedges_g"], 2), *tests])
     if against:
-        tables.append((f"Against {baseline}", ["strategy", "metric", "difference of means [95 % Welch t CI]",
+        tables.append((f"Against {user(baseline)}", ["strategy", "metric", "difference of means [95 % Welch t CI]",
                                               "Hedges' g", "p Welch (Holm)", "p Mann–Whitney U (Holm)"], against,
                        "Two-sided tests; Holm's correction over every strategy × tested metric. For →1 metrics the "
                        f"difference is of the mean distance from 1. No interval or Hedges' g below {MIN_SEEDS} seeds; "
                        "with few seeds the tests have little power."))
-    per_seed = [[name, m] + [_g(v, 4) for v in cell[name, m]["values"]] for name in names for m in metrics]
+    per_seed = [[user(name), m] + [_g(v, 4) for v in cell[name, m]["values"]] for name in names for m in metrics]
     tables.append(("Per seed", ["strategy", "metric"] + [f"seed {s}" for s in seeds], per_seed, ""))
     if any(diffs.values()):
-        tables.append((f"Config differences from {baseline}", ["strategy", "keys"],
-                       [[name, "; ".join(diffs[name]) or "(none)"] for name in names[1:]], ""))
-    warnings = [[r["strategy"], r["metric"], r["warning"]] for r in table if r["warning"]]
+        tables.append((f"Config differences from {user(baseline)}", ["strategy", "keys"],
+                       [[user(name), user("; ".join(diffs[name])) or "(none)"] for name in names[1:]], ""))
+    warnings = [[user(r["strategy"]), r["metric"], r["warning"]] for r in table if r["warning"]]
     if warnings:
         tables.append(("Warnings", ["strategy", "metric", "warning"], warnings,
                        "Modes covered, reverse KL and the spreads are computed from the high-quality samples only: "
@@ -114,7 +129,7 @@ def write_summary(table: list[dict], diffs: dict[str, list[str]], seeds: list[in
         for row in table:
             writer.writerow({**row, "values": ";".join(_g(v, 6) for v in row["values"])})
     lines = []
-    for title, head, rows, note in _tables(table, diffs, seeds):
+    for title, head, rows, note in _tables(table, diffs, seeds, user=_markdown):
         lines += [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         lines += ["", note, ""] if note else [""]
@@ -125,9 +140,9 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in open(path)] if path.is_file() else []
 
 
+@plain_text
 def plot_comparison(runs: dict[str, list[Path]], out: Path, centres: dict[str, np.ndarray | None]) -> list[Path]:
     """metrics_vs_generation.png, metrics_vs_time.png, operators.png, samples.png."""
-    from ..plots import METRIC_TITLES
 
     histories = {name: [_jsonl(d / "metrics.jsonl") for d in dirs] for name, dirs in runs.items()}
     first = next(iter(histories.values()))[0]
@@ -187,8 +202,6 @@ def _plot_operators(runs: dict[str, list[Path]], out: Path) -> Path:
 def _plot_samples(runs: dict[str, list[Path]], out: Path, centres: dict[str, np.ndarray | None]) -> Path:
     """Each strategy's final samples (seed 0): a scatter over the mode centres (red x) for 2-D data, the last
     sample grid for images."""
-    from ..plots import scatter_samples
-
     fig, axes = plt.subplots(1, len(runs), figsize=(3.4 * len(runs), 3.6), squeeze=False)
     for ax, (name, dirs) in zip(axes.flat, runs.items()):
         run_dir = dirs[0]

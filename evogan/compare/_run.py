@@ -34,6 +34,8 @@ from ._budget import cpu_seconds_per_generation, equal_compute_generations
 from ._report import plot_comparison, write_report, write_summary
 from ._stats import summarise
 
+#: more seeds than this is a typo, not a study (and each seed's job is held in memory before any runs)
+MAX_SEEDS = 10_000
 #: what a Ctrl-C inside a comparison tells the user
 RERUN_HINT = "rerun the same evogan compare command (same --out): finished runs are kept, this one resumes"
 
@@ -244,8 +246,8 @@ def compare(configs, *, seeds: int = 3, overrides=(), sweep=(), out: str | Path 
     high-quality samples in some run is flagged. ``equal_compute`` gives every strategy the baseline's (the first's)
     CPU budget instead of its own generations: the costs per generation are measured side by side first.
     """
-    if seeds < 1:
-        raise ConfigError(f"--seeds: {seeds} is out of range; allowed: >= 1")
+    if not 1 <= seeds <= MAX_SEEDS:
+        raise ConfigError(f"--seeds: {seeds} is out of range; allowed: 1..{MAX_SEEDS}")
     if min_hq_samples < 0:
         raise ConfigError(f"--min-hq-samples: {min_hq_samples} is out of range; allowed: >= 0")
     if backend not in ("sequential", "ray"):

@@ -427,9 +427,10 @@ def test_a_second_process_on_a_running_folder_is_one_line_and_the_first_run_stay
     rows = [json.loads(line)["gen"] for line in (out / "logbook.jsonl").read_text().splitlines()]
     assert rows == list(range(1, 301))
     # the lock went with the process: a resume now works (a finished run extended by 10 generations)
-    again = subprocess.run([sys.executable, "-m", "evogan", "run", "--resume", str(out), "--quiet", "--set",
-                            "generations=310"], capture_output=True, text=True, cwd=tmp_path)
-    assert again.returncode == 0, again.stderr
+    from evogan.runner import resume
+
+    resume(out, overrides=["generations=310"], progress=False)
+    assert json.loads((out / "metrics.json").read_text())["generation"] == 310
 
     strategy = tmp_path / "s.toml"
     strategy.write_text("\n".join(s.replace("generations=300", "generations=200") for s in settings) + "\n")
@@ -443,8 +444,10 @@ def test_a_second_process_on_a_running_folder_is_one_line_and_the_first_run_stay
     second = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
     assert second.returncode == 2 and f"is in use by process {first.pid}" in second.stderr, second.stderr
     assert first.wait(timeout=300) == 0, first.communicate()
-    rerun = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
-    assert rerun.returncode == 0, rerun.stderr  # the folder works again once the first compare is done
+    from evogan.compare import compare
+
+    again = compare([str(strategy)], seeds=2, out=compare_out)  # the folder works again once the first compare is done
+    assert [len(dirs) for dirs in again.runs.values()] == [2] and again.report.is_file()
 
 
 def test_a_huge_or_forged_file_is_refused_before_its_body_is_held_in_memory(tmp_path):
