@@ -5,17 +5,24 @@ and run once there with forward hooks, which gives their parameter counts
 and the activations one sample makes. From those, the estimate of a run's
 peak is
 
-- the population: (mu parents + their children) x generator parameters x 3
-  (weights and Adam's two moments), plus D's parameters x 3; with islands in
-  this process, every island's parents and D;
+- the population: copies of G's parameters per parent and per child, and of
+  D's per discriminator, as measured (below); with islands in this process,
+  every island's parents, D and bookkeeping (one island's children at a time);
 - training: one batch's activations through G and D, twice (the backward
   pass keeps them), for every child at once on the vectorised backend;
-- evaluation: ``eval_batch_size`` the same way; the metric samples.
+- evaluation: ``eval_batch_size`` the same way; the metric samples;
+- the runtime: what torch allocates on first use, whatever the run.
 
-It is deliberately rough (within a small factor): its purpose is to stop a
-``batch_size = 1e12`` or ``model.hidden = 1e9`` before the first allocation,
-not to budget memory tightly, so a run is refused only when the estimate
-exceeds what the machine has.
+The copy counts are measured, not derived: peak RSS growth of 2 generations
+and an evaluation on CPU (``benchmarks/memory_estimate.py``), fitted over
+populations of 16-64 and 1-64 in-process islands, one and three mutations.
+Weights and Adam's two moments make 3 copies; a parent is held as about 6
+(the population, the selection's and the hall of fame's references to
+copies), a child about 4 (its gradients), a discriminator about 5. The
+estimate stays within 1.5x of the measured peak at those sizes (the test
+checks it); its purpose is to stop a ``batch_size = 1e12`` or
+``islands.count = 4096`` before the first allocation, so a run is refused
+only when the estimate exceeds what the machine has.
 """
 
 from __future__ import annotations
@@ -33,6 +40,12 @@ from .models import build_models
 __all__ = ["estimate_bytes", "available_bytes", "check_memory"]
 
 _FLOAT = 4  # bytes of a float32
+#: copies of a network's parameters held per parent, per child and per discriminator (measured; module docstring)
+PARENT_COPIES, CHILD_COPIES, D_COPIES = 6, 4, 5
+#: bytes of an in-process island's own objects beyond its tensors (toolbox, modules, logbook; measured ~0.2 MB)
+ISLAND_BYTES = 200 * 1024
+#: what torch allocates on first use on CPU (kernels, allocator caches), whatever the run (measured ~20 MB)
+RUNTIME_BYTES = 20 * 1024 ** 2
 
 
 class _CountOutputs(TorchFunctionMode):
@@ -57,7 +70,8 @@ def _activations_per_sample(module: torch.nn.Module, inputs: torch.Tensor) -> fl
 
 
 def estimate_bytes(config, data) -> dict[str, int]:
-    """Rough peak bytes of a run, by part: ``population``, ``training``, ``evaluation``, ``metrics``, ``total``."""
+    """Peak bytes of a run, by part: ``population``, ``training``, ``evaluation``, ``metrics``, ``runtime``,
+    ``total``."""
     rows = 2 * config.pack  # two packs: BatchNorm needs more than one row in training mode
     with torch.device("meta"):
         generator, discriminator = build_models(config, data)
@@ -77,11 +91,12 @@ def estimate_bytes(config, data) -> dict[str, int]:
     # actor estimates its own island on its own machine)
     demes = config.islands.count if config.islands.backend == "inprocess" else 1
     parts = {
-        "population": int((demes * config.population_size + children) * g_params * 3 * _FLOAT
-                          + demes * d_params * 3 * _FLOAT),
+        "population": int((demes * config.population_size * PARENT_COPIES + children * CHILD_COPIES) * g_params * _FLOAT
+                          + demes * d_params * D_COPIES * _FLOAT + (demes - 1) * ISLAND_BYTES),
         "training": int(config.samples() * per_sample * at_once),
         "evaluation": int(config.samples("eval_batch_size") * per_sample * at_once),
         "metrics": int(metric_samples * prod(fake.shape[1:]) * _FLOAT),
+        "runtime": RUNTIME_BYTES,
     }
     parts["total"] = sum(parts.values())
     return parts
@@ -113,7 +128,8 @@ def check_memory(config, data, device: torch.device) -> None:
     if parts["total"] > have:
         biggest = max((k for k in parts if k != "total"), key=parts.get)
         hints = {"population": "population_size, model sizes", "training": "batch_size, model sizes",
-                 "evaluation": "eval_batch_size, model sizes", "metrics": "metrics.samples"}
+                 "evaluation": "eval_batch_size, model sizes", "metrics": "metrics.samples",
+                 "runtime": "nothing: torch itself"}
         raise ConfigError(f"this run needs about {_human(parts['total'])} of memory, most of it for {biggest} "
                           f"({_human(parts[biggest])}: {hints[biggest]}); {device.type} has {_human(have)} available")
 
