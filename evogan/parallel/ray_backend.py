@@ -20,8 +20,6 @@ import logging
 import math
 import os
 import socket
-import subprocess
-import sys
 from dataclasses import replace
 from functools import partial
 
@@ -33,7 +31,6 @@ from ..config import ConfigError
 from ..errors import TrainingFailed
 from ..plugins import load_plugins, resolve_plugin_paths
 from ..sampling import split_evenly
-from . import _reaper
 from .kit import pack, unpack
 
 __all__ = ["RayBackend", "connect", "check_address", "check_resources", "prepare_actor"]
@@ -132,22 +129,7 @@ def connect(parallel) -> bool:
             ray.shutdown()
         raise TrainingFailed(f"parallel.backend = 'ray': the local Ray did not start ({_first_line(err)}); "
                              "try again on a less loaded machine, or use parallel.backend = 'inprocess'") from None
-    _start_reaper()
     return True
-
-
-_REAPERS: list[subprocess.Popen] = []  # held so that none is collected (and warned about) while it runs
-
-
-def _start_reaper() -> None:
-    """Start ``_reaper.py``, which kills this Ray's lingering helpers should this process be killed (Linux only)."""
-    own = _reaper.read_stat(os.getpid()) if os.path.isdir("/proc") else None
-    node = getattr(ray._private.worker, "_global_node", None)  # noqa: SLF001 -- the session name is not public
-    if own is None or node is None:
-        return
-    command = [sys.executable, _reaper.__file__, str(os.getpid()), str(own[1]), node.session_name]
-    _REAPERS.append(subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True))
 
 
 def _first_line(err: BaseException) -> str:
