@@ -184,7 +184,7 @@ def _run_all(jobs: list[tuple[Config, Path]], backend: str) -> None:
         return
     import ray
 
-    from ..parallel.ray_backend import connect
+    from ..parallel.ray_backend import connect, disconnect
 
     owned = connect(jobs[0][0].parallel)  # a private local Ray unless one is running or an address is set
     try:
@@ -202,7 +202,7 @@ def _run_all(jobs: list[tuple[Config, Path]], backend: str) -> None:
             announce.finished(k, run_dir, seconds, reused, parallel)
     finally:
         if owned:
-            ray.shutdown()
+            disconnect()
 
 
 def _ray_run(config: Config, run_dir: str) -> tuple[str, float]:

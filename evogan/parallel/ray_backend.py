@@ -20,6 +20,9 @@ import logging
 import math
 import os
 import socket
+import subprocess
+import sys
+import uuid
 from dataclasses import replace
 from functools import partial
 
@@ -31,9 +34,10 @@ from ..config import ConfigError
 from ..errors import TrainingFailed
 from ..plugins import load_plugins, resolve_plugin_paths
 from ..sampling import split_evenly
+from . import _ray_reaper as _reaper
 from .kit import pack, unpack
 
-__all__ = ["RayBackend", "connect", "check_address", "check_resources", "prepare_actor"]
+__all__ = ["RayBackend", "connect", "disconnect", "check_address", "check_resources", "prepare_actor"]
 
 CPU = torch.device("cpu")
 
@@ -122,14 +126,53 @@ def connect(parallel) -> bool:
         return True
     if parallel.object_store_mb:
         options["object_store_memory"] = parallel.object_store_mb * 1024 * 1024
+    token = _start_reaper()
+    os.environ[_reaper.VARIABLE] = token  # inherited by the processes ray.init starts, and by their workers
     try:
         ray.init(address="local", include_dashboard=parallel.dashboard, **options)
+        _tell_reaper(ray._private.worker._global_node.get_session_dir_path())  # no public API for it
     except Exception as err:  # noqa: BLE001 -- Ray's start failures (timeouts under load, ports, /tmp) vary widely
-        if ray.is_initialized():
-            ray.shutdown()
+        disconnect()
         raise TrainingFailed(f"parallel.backend = 'ray': the local Ray did not start ({_first_line(err)}); "
                              "try again on a less loaded machine, or use parallel.backend = 'inprocess'") from None
+    finally:
+        os.environ.pop(_reaper.VARIABLE, None)
     return True
+
+
+_reaper_process: subprocess.Popen | None = None
+
+
+def _start_reaper() -> str:
+    """Start the watcher that ends this local Ray's processes when this process ends, however it ends
+    (:mod:`evogan.parallel._ray_reaper`); returns the token that marks them."""
+    global _reaper_process
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    if sys.platform.startswith("linux"):  # it reads /proc
+        _reaper_process = subprocess.Popen(
+            [sys.executable, "-I", _reaper.__file__, token, str(os.getpid())], stdin=subprocess.PIPE, text=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return token
+
+
+def _tell_reaper(session_dir: str) -> None:
+    if _reaper_process is not None:
+        _reaper_process.stdin.write(session_dir + "\n")
+        _reaper_process.stdin.flush()
+
+
+def disconnect() -> None:
+    """Shut down the Ray that :func:`connect` started, then let the watcher end whatever Ray left behind."""
+    global _reaper_process
+    if ray.is_initialized():
+        ray.shutdown()
+    if _reaper_process is not None:
+        _reaper_process.stdin.close()
+        try:
+            _reaper_process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        _reaper_process = None
 
 
 def _first_line(err: BaseException) -> str:
@@ -255,8 +298,8 @@ class RayBackend:
             except Exception:  # already dead, or Ray already gone
                 pass
         self.workers, self._kit_ref = [], None
-        if self._owns_ray and ray.is_initialized():
-            ray.shutdown()
+        if self._owns_ray:
+            disconnect()
         self._owns_ray = False
 
 

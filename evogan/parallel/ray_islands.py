@@ -24,7 +24,7 @@ from ..islands import arrived
 from ..plugins import resolve_plugin_paths
 from ..sampling import generate, split_evenly
 from .kit import pack, unpack
-from .ray_backend import connect, prepare_actor
+from .ray_backend import connect, disconnect, prepare_actor
 
 __all__ = ["RemoteDeme", "RayIslands", "AsynchronousExchange", "check_island_resources", "cpus_per_island"]
 
@@ -219,8 +219,8 @@ class RayIslands:
         for actor in getattr(self, "actors", []):
             ray.kill(actor)
         self.actors = []
-        if self._owns_ray and ray.is_initialized():
-            ray.shutdown()
+        if self._owns_ray:
+            disconnect()
         self._owns_ray = False
 
 
