@@ -55,6 +55,10 @@ STRATEGIES = {
     "gan": ("GAN (batch 256)", SINGLE + ["batch_size=256"]),
     "pacgan2": ("PacGAN2 (256 packs)", SINGLE + ["pack=2", "batch_size=256", "eval_batch_size=128"]),
     "pacgan4": ("PacGAN4 (256 packs)", SINGLE + ["pack=4", "batch_size=256", "eval_batch_size=64"]),
+    # E-GAN on PacGAN2's pack count: does evolution add anything once both see the same packs?
+    "egan_pack2_256": ("E-GAN + packing 2 (256 packs)", ["population_size=1", f"mutations={json.dumps(EGAN)}",
+                                                        "p_cross=0.0", "pack=2", "batch_size=256",
+                                                        "eval_batch_size=128"]),
 }
 #: the ablation: E-GAN + packing 2 with one part taken away each. Every one breeds three children a generation on
 #: the same networks and batch, so its cost per generation is the reference's: it runs at the reference's
@@ -88,30 +92,61 @@ def overrides(strategy: str, generations: int, seed: int, dataset: str = "grid")
             f"log.checkpoint_every={every}", *PROTOCOL, *STRATEGIES[strategy][1]]
 
 
-def calibrate(path: Path, rounds: int = 3, warmup: int = 50, timed: int = 500) -> dict:
-    """CPU seconds per generation of every strategy, alternating strategies round by round (medians); written once."""
-    if path.exists():
-        return json.loads(path.read_text())
+def _time_strategies(strategies: list[str], rounds: int, warmup: int, timed: int) -> dict[str, list[float]]:
+    """CPU seconds per generation of each strategy, per round; strategies alternate within every round."""
     import torch
 
     from evogan import Experiment
     from evogan.config import load_config
 
     torch.set_num_threads(1)
-    timed_strategies = [s for s in STRATEGIES if s not in ABLATIONS]
-    seconds = {strategy: [] for strategy in timed_strategies}
+    seconds = {strategy: [] for strategy in strategies}
     for _ in range(rounds):
-        for strategy in timed_strategies:
+        for strategy in strategies:
             config = load_config(None, overrides(strategy, warmup + timed, 0) + ["log.progress=false"])
             experiment, marks = Experiment(config), {}
             experiment.run(callback=lambda gen, *_: marks.setdefault(gen, time.process_time()) and False)
             experiment.close()
             seconds[strategy].append((marks[warmup + timed] - marks[warmup]) / timed)
+    return seconds
+
+
+def _budgets(cost: float, reference_cost: float) -> dict:
+    return {"generations": GENERATIONS, "compute": _round(GENERATIONS * reference_cost / cost)}
+
+
+def calibrate(path: Path, rounds: int = 3, warmup: int = 50, timed: int = 500) -> dict:
+    """CPU seconds per generation of every strategy, alternating strategies round by round (medians).
+
+    Written once and never re-timed, so committed generation counts stay fixed. A strategy added later is timed
+    alternating with the reference, and its cost is recorded as (its median / the reference's median in those same
+    rounds) x the reference's recorded cost: a ratio measured side by side, on today's machine, scaled to the
+    calibration's."""
+    timed_strategies = [s for s in STRATEGIES if s not in ABLATIONS]
+    if path.exists():
+        result = json.loads(path.read_text())
+        missing = [s for s in timed_strategies if s not in result["cpu_seconds_per_generation"]]
+        if not missing:
+            return result
+        seconds = _time_strategies([REFERENCE, *missing], rounds, warmup, timed)
+        reference_now = statistics.median(seconds[REFERENCE])
+        reference_cost = result["cpu_seconds_per_generation"][REFERENCE]
+        for strategy in missing:
+            cost = statistics.median(seconds[strategy]) / reference_now * reference_cost
+            result["cpu_seconds_per_generation"][strategy] = cost
+            result["rounds"][strategy] = seconds[strategy]
+            result["generations"][strategy] = _budgets(cost, reference_cost)
+            result.setdefault("added", {})[strategy] = {
+                "ratio_to_reference": cost / reference_cost, "reference_rounds": seconds[REFERENCE],
+                "how": f"{rounds} rounds alternating with {REFERENCE}, generations {warmup + 1}-{warmup + timed}, "
+                       f"one process, {time.strftime('%Y-%m-%d')}"}
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        return result
+    seconds = _time_strategies(timed_strategies, rounds, warmup, timed)
     per_generation = {strategy: statistics.median(s) for strategy, s in seconds.items()}
     result = {"cpu_seconds_per_generation": per_generation, "rounds": seconds, "threads": 1,
               "how": f"{rounds} alternating rounds, generations {warmup + 1}-{warmup + timed} of each, one process",
-              "generations": {strategy: {"generations": GENERATIONS,
-                                         "compute": _round(GENERATIONS * per_generation[REFERENCE] / cost)}
+              "generations": {strategy: _budgets(cost, per_generation[REFERENCE])
                               for strategy, cost in per_generation.items()}}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
