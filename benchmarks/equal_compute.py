@@ -31,7 +31,6 @@ import argparse
 import json
 import math
 import statistics
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -93,26 +92,20 @@ def overrides(strategy: str, generations: int, seed: int, dataset: str = "grid")
 
 
 def _time_strategies(strategies: list[str], rounds: int, warmup: int, timed: int) -> dict[str, list[float]]:
-    """CPU seconds per generation of each strategy, per round; strategies alternate within every round."""
-    import torch
-
-    from evogan import Experiment
+    """CPU seconds per generation of each strategy, per round, the strategies alternating (one torch thread)."""
+    from evogan.compare._budget import cpu_seconds_per_generation
     from evogan.config import load_config
 
-    torch.set_num_threads(1)
-    seconds = {strategy: [] for strategy in strategies}
-    for _ in range(rounds):
-        for strategy in strategies:
-            config = load_config(None, overrides(strategy, warmup + timed, 0) + ["log.progress=false"])
-            experiment, marks = Experiment(config), {}
-            experiment.run(callback=lambda gen, *_: marks.setdefault(gen, time.process_time()) and False)
-            experiment.close()
-            seconds[strategy].append((marks[warmup + timed] - marks[warmup]) / timed)
-    return seconds
+    configs = {strategy: load_config(None, overrides(strategy, warmup + timed, 0)) for strategy in strategies}
+    timings = cpu_seconds_per_generation(configs, rounds=rounds, warmup=warmup, timed=timed, threads=1)
+    return {strategy: timing["rounds"] for strategy, timing in timings.items()}
 
 
 def _budgets(cost: float, reference_cost: float) -> dict:
-    return {"generations": GENERATIONS, "compute": _round(GENERATIONS * reference_cost / cost)}
+    from evogan.compare._budget import equal_compute_generations
+
+    compute = equal_compute_generations({"it": cost, "reference": reference_cost}, GENERATIONS, "reference", step=500)
+    return {"generations": GENERATIONS, "compute": compute["it"]}
 
 
 def calibrate(path: Path, rounds: int = 3, warmup: int = 50, timed: int = 500) -> dict:
@@ -158,10 +151,6 @@ def budget_generations(calibration: dict, strategy: str, budget: str) -> int:
     if strategy in ABLATIONS:
         return GENERATIONS
     return calibration["generations"][strategy][budget]
-
-
-def _round(generations: float, step: int = 500) -> int:
-    return max(step, int(round(generations / step)) * step)
 
 
 def job_name(strategy: str, budget: str) -> str:
