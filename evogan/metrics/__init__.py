@@ -1,7 +1,9 @@
-"""Sample metrics: the mixture protocol, and FID / Inception Score / mode counts for images."""
+"""Sample metrics: the mixture protocol, FID / Inception Score / mode counts for images, and precision / recall /
+density / coverage in any feature space."""
 
 from .images import entropy_score, feature_statistics, frechet_distance, inception_score, label_metrics
 from .mixtures import mixture_metrics
+from .prdc import precision_recall_density_coverage
 
 #: keys of a metrics row that describe the run or its sampling rather than measure the generator
 DESCRIPTIVE_KEYS = frozenset({"n_modes", "n_samples", "fid_real_samples", "generation", "first_all_modes_generation",
@@ -15,4 +17,5 @@ __all__ = [
     "inception_score",
     "entropy_score",
     "label_metrics",
+    "precision_recall_density_coverage",
 ]
