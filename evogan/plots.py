@@ -142,6 +142,10 @@ METRIC_TITLES = {
     "modes": "modes covered",
     "kl": "KL(generated || uniform)",
     "entropy_score": "entropy score",
+    "precision": "precision (quality)",
+    "recall": "recall (coverage)",
+    "density": "density (quality)",
+    "coverage": "coverage",
 }
 
 

@@ -7,7 +7,8 @@ from .prdc import precision_recall_density_coverage
 
 #: keys of a metrics row that describe the run or its sampling rather than measure the generator
 DESCRIPTIVE_KEYS = frozenset({"n_modes", "n_samples", "fid_real_samples", "generation", "first_all_modes_generation",
-                              "first_all_modes_wall_time", "sample_from", "stopped_by_time", "interrupted"})
+                              "first_all_modes_wall_time", "sample_from", "stopped_by_time", "interrupted",
+                              "prdc_k", "prdc_samples"})
 
 __all__ = [
     "DESCRIPTIVE_KEYS",

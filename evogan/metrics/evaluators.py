@@ -8,7 +8,10 @@ and the label metrics (modes, KL to uniform, entropy score) on the predicted
 digit (triple). ``InceptionMetrics`` (colour datasets) uses Inception v3
 pool features for FID and its logits for the Inception Score.
 
-Every result carries ``n_samples`` (generated) and ``fid_real_samples``.
+Both also report precision, recall, density and coverage (k = 5, Naeem et al.'s choice) in the same feature space,
+on the first ``PRDC_SAMPLES`` real and generated samples at most: the k-NN search grows with the square of the count.
+
+Every result carries ``n_samples`` (generated), ``fid_real_samples``, ``prdc_k`` and ``prdc_samples``.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ import torch
 import torch.nn.functional as F
 
 from .images import feature_statistics, frechet_distance, inception_score, label_metrics
+from .prdc import precision_recall_density_coverage
 
-__all__ = ["DigitMetrics", "InceptionMetrics"]
+__all__ = ["DigitMetrics", "InceptionMetrics", "PRDC_SAMPLES"]
+
+PRDC_SAMPLES = 5000
 
 
 @torch.no_grad()
@@ -43,6 +49,7 @@ class _FeatureMetrics:
         self.network = network.eval()
         real_features, _ = self.features_and_probabilities(reference)
         self.real_mu, self.real_sigma = feature_statistics(real_features)
+        self.real_features = real_features[:PRDC_SAMPLES]
         self.n_real = len(reference)
 
     def features_and_probabilities(self, images: torch.Tensor):
@@ -56,6 +63,14 @@ class _FeatureMetrics:
     def fid(self, features: np.ndarray) -> float:
         mu, sigma = feature_statistics(features)
         return frechet_distance(mu, sigma, self.real_mu, self.real_sigma)
+
+    def prdc(self, features: np.ndarray, k: int = 5) -> dict:
+        """Precision, recall, density and coverage against the real reference (see :mod:`evogan.metrics.prdc`)."""
+        fake = features[:PRDC_SAMPLES]
+        n = min(len(fake), len(self.real_features))
+        if n <= k:
+            return {}
+        return {**precision_recall_density_coverage(self.real_features[:n], fake[:n], k=k), "prdc_samples": n}
 
 
 class DigitMetrics(_FeatureMetrics):
@@ -90,6 +105,7 @@ class DigitMetrics(_FeatureMetrics):
             "fid": self.fid(features),
             "inception_score": inception_score(probabilities),
             **label_metrics(probabilities.argmax(axis=1), n_classes),
+            **self.prdc(features),
             "n_modes": n_classes,
             "n_samples": len(samples),
             "fid_real_samples": self.n_real,
@@ -116,6 +132,7 @@ class InceptionMetrics(_FeatureMetrics):
         return {
             "fid": self.fid(features),
             "inception_score": inception_score(probabilities),
+            **self.prdc(features),
             "n_samples": len(samples),
             "fid_real_samples": self.n_real,
         }

@@ -93,3 +93,11 @@ def test_digit_metrics_count_real_stacked_modes_and_a_collapse(stacked):
     assert collapsed["inception_score"] == pytest.approx(1.0, abs=1e-6)
     assert collapsed["entropy_score"] == pytest.approx(0.0, abs=1e-12)
     assert collapsed["fid"] > 50 * max(real["fid"], 1.0)
+    # precision/recall/density/coverage tell quality from coverage: real samples score about 1 on all four;
+    # one real image repeated is perfectly precise (it is real) but recalls and covers almost nothing
+    assert real["prdc_k"] == 5 and real["prdc_samples"] == 3000
+    for key in ("precision", "recall", "coverage"):
+        assert 0.9 <= real[key] <= 1.0
+    assert 0.85 <= real["density"] <= 1.15
+    assert collapsed["precision"] == 1.0 and collapsed["recall"] == 0.0
+    assert collapsed["coverage"] <= 3 / 3000 and collapsed["density"] <= 0.6  # inside at most 3 of the 3,000 balls
