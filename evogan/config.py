@@ -135,8 +135,17 @@ class MetricsConfig:
     mode_samples: int = _opt(26000, "samples for counting Stacked-MNIST modes (protocol: 26,000)", lo=1, hi=10000000)
     classifier: str = _opt("", "weights of the digit classifier behind MNIST FID / IS / modes; empty: the shipped file")
     inception_weights: str = _opt(
-        "", "local Inception v3 weights file for FID / IS on colour datasets (see README); empty: no Inception metrics"
+        "", "the FID Inception weights (pt_inception-2015-12-05-6726825d.pth) for FID / IS / KID on colour datasets; "
+        "empty: torch.hub's cache, where pytorch-fid keeps it (no Inception metrics if it is not there)"
     )
+    prdc_k: int = _opt(5, "neighbours k of precision / recall / density / coverage (Naeem et al.: 5)", lo=1, hi=1000)
+    prdc_samples: int = _opt(
+        5000, "at most this many real and generated samples for precision / recall / density / coverage", lo=2,
+        hi=100000,
+    )
+    kid_subsets: int = _opt(100, "random subsets KID is averaged over (colour datasets; papers: 100)", lo=1, hi=10000)
+    kid_subset_size: int = _opt(1000, "samples per KID subset (papers: 1,000; fewer when fewer are drawn)", lo=2,
+                                hi=100000)
 
 
 @dataclass

@@ -138,6 +138,7 @@ METRIC_TITLES = {
     "spread_radial": "near-mode spread, radial (σ)",
     "spread_tangential": "near-mode spread, tangential (σ)",
     "fid": "FID",
+    "kid": "KID",
     "inception_score": "Inception Score",
     "modes": "modes covered",
     "kl": "KL(generated || uniform)",

@@ -36,7 +36,7 @@ __all__ = ["welch_test", "mann_whitney_test", "holm", "hedges_g", "welch_interva
 #: final-metric keys that describe the run rather than measure it
 NOT_METRICS = DESCRIPTIVE_KEYS
 #: metrics where lower is better
-LOWER_IS_BETTER = {"reverse_kl", "fid", "kl", "wall_time", "cpu_seconds", "gap_mass"}
+LOWER_IS_BETTER = {"reverse_kl", "fid", "kid", "kl", "wall_time", "cpu_seconds", "gap_mass"}
 #: metrics best at a value, judged by the distance from it: the near-mode spreads (1: the data's own width)
 TARGETS = {"spread_radial": 1.0, "spread_tangential": 1.0}
 #: metrics that measure the machine as much as the strategy: reported, tested only on request

@@ -174,11 +174,17 @@ def _size(config, native: int) -> int:
 # --------------------------------------------------------------------------- evaluators
 
 def _inception_evaluator(config):
-    """Inception metrics for colour data, or None (with a warning) when no weights file is configured."""
-    if not config.metrics.inception_weights:
+    """Inception metrics for colour data, or None (with a warning) when the FID weights are not on this machine.
+
+    A file named in ``metrics.inception_weights`` must exist (the loader says so); the default place, torch.hub's
+    cache, may be empty, which only costs the Inception metrics.
+    """
+    from ..models.inception import FID_WEIGHTS_URL, default_inception_weights
+
+    if not config.metrics.inception_weights and not default_inception_weights().is_file():
         warnings.warn(
-            "metrics.inception_weights is not set: no FID / Inception Score for this colour dataset "
-            "(see the README for the weights file)", RuntimeWarning,
+            f"no FID Inception weights at {default_inception_weights()}: no FID / IS / KID for this colour dataset "
+            f"(download {FID_WEIGHTS_URL} there, or set metrics.inception_weights)", RuntimeWarning,
         )
         return None
     return functools.partial(InceptionMetrics.from_config, config)
