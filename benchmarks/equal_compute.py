@@ -58,6 +58,15 @@ STRATEGIES = {
     "egan_pack2_256": ("E-GAN + packing 2 (256 packs)", ["population_size=1", f"mutations={json.dumps(EGAN)}",
                                                         "p_cross=0.0", "pack=2", "batch_size=256",
                                                         "eval_batch_size=128"]),
+    # a population that stays a mixture: mu = 2 lineages (each parent's fittest child survives), D trained on fakes
+    # from both (128 packs each), metrics sampled from both evenly
+    "egan_mu2_lineage": ("E-GAN mu = 2 lineages + packing 2 (256 packs)",
+                         ["population_size=2", f"mutations={json.dumps(EGAN)}", "p_cross=0.0", "pack=2",
+                          "batch_size=256", "eval_batch_size=128", "selection='lineage'"]),
+    # its control without evolution: two PacGAN2 generators, one heuristic child each, no choice to make
+    "pacgan2_mu2": ("2 PacGAN2 generators, mixed (256 packs)",
+                    ["population_size=2", "mutations=['heuristic']", "p_cross=0.0", "pack=2", "batch_size=256",
+                     "eval_batch_size=128", "selection='lineage'"]),
 }
 #: the ablation: E-GAN + packing 2 with one part taken away each. Every one breeds three children a generation on
 #: the same networks and batch, so its cost per generation is the reference's: it runs at the reference's

@@ -3,7 +3,8 @@
 - ``LOSSES``: generator-loss mutations by name (E-GAN: minimax, heuristic,
   least_squares; BEGAN: began); ``mutate`` turns one into a child.
 - ``on_the_fly_crossover``: the crossover of Alessi (2024).
-- ``SELECTIONS``: "best" ((mu, lambda) truncation) and "nsga2".
+- ``SELECTIONS``: "best" ((mu, lambda) truncation), "lineage" (each parent's best child), "nsga2" and
+  "random".
 - ``MODIFIERS``: terms added to any loss, named after it with "+"
   (``heuristic+entropy``: EM-GAN's entropy maximisation; ``+edge``: the
   Sobel edge loss of Song & Kim 2023).
@@ -21,7 +22,7 @@ from .entropy import entropy_bonus, knn_entropy
 from .edges import edge_loss, sobel_edges
 from .mutation import mutate
 from .crossover import on_the_fly_crossover
-from .selection import select_best, select_nsga2, select_random
+from .selection import select_best, select_lineage, select_nsga2, select_random
 
 __all__ = [
     "LOSSES",
@@ -43,6 +44,7 @@ __all__ = [
     "mutate",
     "on_the_fly_crossover",
     "select_best",
+    "select_lineage",
     "select_nsga2",
     "select_random",
 ]

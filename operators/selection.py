@@ -1,4 +1,5 @@
-"""Survivor selection: (mu, lambda) truncation, NSGA-II on (F_q, F_d), and a uniform control that ignores fitness."""
+"""Survivor selection: (mu, lambda) truncation, one survivor per lineage, NSGA-II on (F_q, F_d), and a uniform
+control that ignores fitness."""
 
 from __future__ import annotations
 
@@ -6,13 +7,36 @@ from deap import base, tools
 
 from .registry import SELECTIONS
 
-__all__ = ["select_best", "select_nsga2", "select_random"]
+__all__ = ["select_best", "select_lineage", "select_nsga2", "select_random"]
 
 
 @SELECTIONS.register("best")
 def select_best(individuals, k):
     """E-GAN's (mu, lambda) selection: the k children of highest fitness F."""
     return tools.selBest(individuals, k)
+
+
+@SELECTIONS.register("lineage")
+def select_lineage(individuals, k):
+    """Each parent's fittest child, so that mu parents stay mu lineages.
+
+    With ``best``, one parent's children can take every place, and the population collapses onto one generator;
+    here every lineage (the parent whose Adam state a child continues, ``lineage["parents"][0]``) keeps its best
+    child, and the population stays a mixture of mu generators, each trained against the shared D (a niching rule,
+    in the spirit of deterministic crowding). When more lineages than k compete, the k fittest of their best
+    children survive; places a lineage leaves empty (all its children invalid) go to the fittest remaining children.
+    """
+    best_of: dict = {}
+    for ind in individuals:
+        parents = ind.lineage.get("parents") or [ind.lineage.get("id")]
+        champion = best_of.get(parents[0])
+        if champion is None or ind.fitness > champion.fitness:
+            best_of[parents[0]] = ind
+    chosen = tools.selBest(list(best_of.values()), k)
+    if len(chosen) < k:
+        taken = {id(ind) for ind in chosen}
+        chosen += tools.selBest([ind for ind in individuals if id(ind) not in taken], k - len(chosen))
+    return chosen
 
 
 class _Objectives(base.Fitness):

@@ -110,6 +110,16 @@ def test_a_loss_listed_twice_gives_two_children_on_their_own_latents(small_confi
     assert any("heuristic.2" in s for s in kept) and any("heuristic.2" not in s for s in kept)
 
 
+def test_lineage_selection_keeps_every_parent_s_line_in_the_loop(small_config):
+    """Inside the loop: every generation's survivors descend from distinct parents, so each of the mu lines goes on
+    (with best selection one parent's children may take both places)."""
+    exp = Experiment(dataclasses.replace(small_config, population_size=2, p_cross=0.0, selection="lineage",
+                                         generations=5))
+    lines = []
+    exp.run(callback=lambda gen, pop, lb: lines.append(sorted(ind.lineage["id"].split(".")[1] for ind in pop)))
+    assert lines == [["p0", "p1"]] * 5
+
+
 def test_nan_children_are_discarded_counted_and_never_selected(small_config, recwarn):
     exp = Experiment(small_config)
     exp.toolbox.register("mutate_broken", operators.mutate, loss=lambda d: d.mean() * float("nan"), **exp.mutation_args)

@@ -1,13 +1,13 @@
-"""(mu, lambda) truncation, NSGA-II on (F_q, F_d) and the uniform control."""
+"""(mu, lambda) truncation, one survivor per lineage, NSGA-II on (F_q, F_d) and the uniform control."""
 
 import numpy as np
 
 from evogan.individual import Individual
-from operators import SELECTIONS, select_best, select_nsga2, select_random
+from operators import SELECTIONS, select_best, select_lineage, select_nsga2, select_random
 
 
-def scored(f_q, f_d, gamma=1.0, ident=None):
-    ind = Individual({}, lineage={"id": ident or f"{f_q},{f_d}"})
+def scored(f_q, f_d, gamma=1.0, ident=None, parent=None):
+    ind = Individual({}, lineage={"id": ident or f"{f_q},{f_d}", "parents": [parent] if parent else []})
     ind.scores.update(f_q=f_q, f_d=f_d)
     ind.fitness.values = (f_q + gamma * f_d,)
     return ind
@@ -17,6 +17,24 @@ def test_select_best_keeps_the_k_fittest_in_order():
     pop = [scored(q, 0.0) for q in (0.2, 0.9, 0.5, 0.7)]
     assert [ind.scores["f_q"] for ind in select_best(pop, 2)] == [0.9, 0.7]
     assert SELECTIONS.get("best") is select_best
+
+
+def test_lineage_selection_keeps_each_parents_fittest_child():
+    # parent a's children are all fitter than parent b's: best would keep two of a's, lineage one of each
+    a = [scored(q, 0.0, parent="a") for q in (0.9, 0.8, 0.7)]
+    b = [scored(q, 0.0, parent="b") for q in (0.3, 0.5, 0.1)]
+    pop = a + b
+    assert [id(i) for i in select_best(pop, 2)] == [id(a[0]), id(a[1])]
+    assert [id(i) for i in select_lineage(pop, 2)] == [id(a[0]), id(b[1])]
+    # more lineages than places: the fittest champions; fewer (b has no valid child): the best remaining child fills
+    c = [scored(0.6, 0.0, parent="c")]
+    assert [id(i) for i in select_lineage(pop + c, 2)] == [id(a[0]), id(c[0])]
+    assert [id(i) for i in select_lineage(a, 2)] == [id(a[0]), id(a[1])]
+    # a crossover child belongs to the parent whose Adam state it continues (the first of its parents)
+    crossed = scored(0.95, 0.0, ident="x", parent="b")
+    crossed.lineage["parents"].append("a")
+    assert [id(i) for i in select_lineage(pop + [crossed], 2)] == [id(crossed), id(a[0])]
+    assert SELECTIONS.get("lineage") is select_lineage
 
 
 def test_nsga2_keeps_the_first_front_then_the_next():
