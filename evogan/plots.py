@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["plot_samples", "plot_fitness", "plot_operators", "plot_metrics", "plot_diagnostics", "plot_partitions", "spread", "METRIC_TITLES",
+__all__ = ["plot_samples", "plot_mode_counts", "plot_fitness", "plot_operators", "plot_metrics", "plot_diagnostics", "plot_partitions", "spread", "METRIC_TITLES",
            "plain_text"]
 
 
@@ -67,6 +67,48 @@ def plot_samples(snapshots: dict[int, np.ndarray], centres: np.ndarray, path: Pa
         scatter_samples(ax, snapshots[gen], centres, f"generation {gen}")
     for ax in list(axes.flat)[len(gens):]:
         ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+@plain_text
+def plot_mode_counts(counts, path: Path, weights=None, title: str = "") -> None:
+    """The final per-mode histogram behind modes and reverse KL.
+
+    1,000 modes (Stacked MNIST) are a 10 x 100 heat map, row = first digit, column = the other two, empty modes
+    white; fewer modes are bars beside the count each would get from the true weights (equal when ``weights`` is
+    None).
+    """
+    counts = np.asarray(counts, dtype=float)
+    k, total = len(counts), counts.sum()
+    if k == 1000:
+        fig, ax = plt.subplots(figsize=(12, 2.6))
+        grid = np.ma.masked_equal(counts.reshape(10, 100), 0)
+        image = ax.imshow(grid, aspect="auto", cmap="viridis", interpolation="nearest")
+        ax.set_facecolor("white")
+        ax.set_xlabel("second and third digit (00-99)")
+        ax.set_ylabel("first digit")
+        ax.set_yticks(range(10))
+        fig.colorbar(image, ax=ax, label="samples", pad=0.01)
+        ax.set_title(f"{title}{int((counts > 0).sum())} of 1000 modes reached (white: none)", fontsize=10)
+    else:
+        fig, ax = plt.subplots(figsize=(max(4.0, 0.22 * k + 1.5), 3.2))
+        expected = (np.full(k, 1.0 / k) if weights is None else np.asarray(weights, float) / np.sum(weights)) * total
+        modes = np.arange(k)
+        ax.bar(modes, counts, color="tab:blue", label="generated (high quality)")
+        ax.step(np.arange(k + 1) - 0.5, np.append(expected, expected[-1]), where="post", color="black", lw=1,
+                label="expected from the true weights")
+        dropped = counts == 0
+        if dropped.any():
+            ax.plot(modes[dropped], np.zeros(int(dropped.sum())), "x", color="tab:red", ms=8, mew=2, clip_on=False,
+                    label="dropped")
+        ax.set_xlabel("mode")
+        ax.set_ylabel("samples")
+        ax.set_xlim(-0.5, k - 0.5)
+        ax.set_ylim(0, max(counts.max(), expected.max(), 1.0) * 1.3)  # no high-quality sample at all: still an axis
+        ax.legend(fontsize=8, loc="upper center", ncol=3, frameon=False)
+        ax.set_title(f"{title}{int((counts > 0).sum())} of {k} modes reached (red: dropped)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

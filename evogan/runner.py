@@ -172,6 +172,11 @@ class _Figures:
             plots.plot_fitness(rows, self.run_dir / "fitness.png", self.experiment.config.fitness)
             plots.plot_operators(rows, mutations, self.run_dir / "operators.png")
             plots.plot_metrics(history, self.run_dir / "metrics.png")
+            if history and history[-1].get("mode_counts"):
+                weights = getattr(self.experiment.data, "weights", None)
+                plots.plot_mode_counts(history[-1]["mode_counts"], self.run_dir / "modes.png",
+                                       None if weights is None else weights.cpu().numpy(),
+                                       f"generation {history[-1].get('generation', '')}: ")
             plots.plot_diagnostics(rows, list(self.experiment.toolbox.diagnostics()), self.run_dir / "discriminator.png")
         niches = self.experiment.niches
         if niches is not None and niches.history:

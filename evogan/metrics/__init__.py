@@ -10,7 +10,7 @@ from .prdc import precision_recall_density_coverage
 DESCRIPTIVE_KEYS = frozenset({"n_modes", "n_samples", "fid_real_samples", "generation", "first_all_modes_generation",
                               "first_all_modes_wall_time", "sample_from", "stopped_by_time", "interrupted",
                               "prdc_k", "prdc_samples", "fid_features", "kid_subset_size", "kid_subsets",
-                              "inception_score_splits", "inception_score_std", "kid_std"})
+                              "inception_score_splits", "inception_score_std", "kid_std", "mode_counts"})
 
 __all__ = [
     "DESCRIPTIVE_KEYS",

@@ -117,7 +117,8 @@ def label_metrics(labels, n_classes: int) -> dict:
     p = counts / counts.sum()
     nz = p > 0
     kl = float((p[nz] * np.log(p[nz] * n_classes)).sum())
-    return {"modes": int(nz.sum()), "kl": kl, "entropy_score": 1.0 - kl / math.log(n_classes)}
+    return {"modes": int(nz.sum()), "kl": kl, "entropy_score": 1.0 - kl / math.log(n_classes),
+            "mode_counts": [int(c) for c in counts]}
 
 
 def entropy_score(labels, n_classes: int) -> float:

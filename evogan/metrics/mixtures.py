@@ -114,4 +114,5 @@ def mixture_metrics(samples: torch.Tensor, centres: torch.Tensor, std, threshold
         "gap_mass": 100.0 * float((~near).sum()) / n,
         "spread_radial": spread_radial,
         "spread_tangential": spread_tangential,
+        "mode_counts": [int(c) for c in counts],  # high-quality samples nearest each mode (modes.png)
     }

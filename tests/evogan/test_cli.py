@@ -22,7 +22,7 @@ def test_run_writes_the_whole_run_directory(tmp_path, capsys):
     assert main(["run", *SMALL, "--out", str(out), "--quiet"]) == 0
     names = {p.name for p in out.iterdir()}
     assert {"config.toml", "logbook.csv", "logbook.jsonl", "metrics.json", "metrics.jsonl", "samples.npz",
-            "samples.png", "fitness.png", "operators.png", "metrics.png"} <= names
+            "samples.png", "fitness.png", "operators.png", "metrics.png", "modes.png"} <= names
     config = load_config(out / "config.toml")
     assert config.generations == 4 and config.population_size == 2 and config.name == "default"
     rows = list(csv.DictReader(open(out / "logbook.csv")))
@@ -35,6 +35,8 @@ def test_run_writes_the_whole_run_directory(tmp_path, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["generation"] == 4 and metrics["n_samples"] == 400 and 0 <= metrics["modes_covered"] <= 8
     assert {"modes_covered", "high_quality", "reverse_kl"} <= set(metrics)
+    # the per-mode histogram behind modes and KL: as many counts as modes, summing to the high-quality samples
+    assert len(metrics["mode_counts"]) == 8 and sum(metrics["mode_counts"]) == round(4 * metrics["high_quality"])
     history = [json.loads(line) for line in open(out / "metrics.jsonl")]
     assert [h["generation"] for h in history] == [0, 2, 4]
     assert "modes covered" in capsys.readouterr().out

@@ -67,7 +67,8 @@ def test_label_metrics_on_constructed_stacked_predictions():
     assert got["kl"] == pytest.approx(math.log(1000 / 700), rel=1e-12)
     assert got["entropy_score"] == pytest.approx(math.log(700) / math.log(1000), rel=1e-12)
     collapsed = label_metrics(np.full(26000, 123), 1000)
-    assert collapsed == {"modes": 1, "kl": pytest.approx(math.log(1000)), "entropy_score": pytest.approx(0.0, abs=1e-12)}
+    assert collapsed == {"modes": 1, "kl": pytest.approx(math.log(1000)), "entropy_score": pytest.approx(0.0, abs=1e-12),
+                         "mode_counts": [26000 if k == 123 else 0 for k in range(1000)]}
     # uneven: p = (3/4, 1/4) over K = 4
     uneven = label_metrics(np.array([0, 0, 0, 2]), 4)
     assert uneven["kl"] == pytest.approx(0.75 * math.log(3) + 0.25 * math.log(1), rel=1e-12)

@@ -26,6 +26,7 @@ def test_counts_by_hand():
     m = mixture_metrics(samples, c, 0.01)
     assert m["modes_covered"] == 2 and m["n_modes"] == 8 and m["n_samples"] == 6
     assert m["high_quality"] == pytest.approx(100 * 4 / 6)
+    assert m["mode_counts"] == [3, 0, 1, 0, 0, 0, 0, 0]
     p = [0.75, 0.25]
     assert m["reverse_kl"] == pytest.approx(sum(q * math.log(q * 8) for q in p))
 
