@@ -27,7 +27,7 @@ _LAZY = {  # torch and friends load on first use: `evogan run` with a typo answe
     "breed": "evogan.algorithms",
     "run": "evogan.runner",
     "DATASETS": "evogan.data",
-    "ADVERSARIES": "evogan.adversary",
+    "ADVERSARIES": "evogan.adversaries",
     "BACKENDS": "evogan.parallel",
     "MODELS": "evogan.models",
     "mixture_metrics": "evogan.metrics",

@@ -27,6 +27,9 @@ except ModuleNotFoundError:  # Python 3.10
 
 import tomli_w
 
+from .errors import ConfigError  # re-exported: ConfigError has always been importable from here
+from .topology import topology  # plain Python, no torch
+
 __all__ = [
     "parse_sweeps",
     "PRESETS",
@@ -50,10 +53,6 @@ __all__ = [
     "config_to_toml",
     "config_reference",
 ]
-
-
-class ConfigError(ValueError):
-    """A config problem, phrased as one line that names the key."""
 
 
 def suggest(name: str, options, label: str, prefix: str = "") -> str:
@@ -449,8 +448,6 @@ def _check_simultaneous(config) -> None:
 
 def _check_islands(config) -> None:
     """The islands' keys against each other and the rest (the topology itself is checked in evogan.islands)."""
-    from .topology import topology  # light: no torch
-
     islands = config.islands
     neighbours = topology(islands.topology, islands.count, islands.rows)
     most = max(len(senders) for senders in neighbours)

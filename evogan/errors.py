@@ -1,6 +1,10 @@
 """Errors that reach the user as one line (no torch import: the CLI catches them before loading anything heavy)."""
 
-__all__ = ["TrainingFailed", "IslandLost", "OperatorContractError"]
+__all__ = ["ConfigError", "TrainingFailed", "IslandLost", "OperatorContractError"]
+
+
+class ConfigError(ValueError):
+    """A config problem, phrased as one line that names the key."""
 
 
 class TrainingFailed(RuntimeError):

@@ -10,10 +10,9 @@ import fitness
 import operators
 
 from .adam import adam_init
-from .adversary import ADVERSARIES
+from .adversaries import ADVERSARIES, NeighbourhoodAdversary
 from .algorithms import make_statistics
 from .allocator import tune_malloc
-from .coevolution import NeighbourhoodAdversary
 from .config import Config, ConfigError
 from .data import DATASETS
 from .deme import Deme, evolve_demes, sample_demes

@@ -10,7 +10,7 @@ topology names (``evogan.topology``); they replace the receiver's worst members,
 receiver keeps its best ``population_size - incoming``. Who goes where depends only on the
 fitness order inside each island, so migration is deterministic. With ``policy =
 "neighbourhood"`` the copies and the senders' discriminators become the receiver's
-neighbourhood instead (Lipizzaner's coevolution, ``evogan.coevolution``).
+neighbourhood instead (Lipizzaner's coevolution, ``evogan.adversaries.neighbourhood``).
 
 Samples mix the islands by weights: uniform, or evolved (as Lipizzaner's ensemble): at
 every evaluation a (1+1)-ES, starting from the current weights, perturbs them
@@ -28,10 +28,11 @@ import numpy as np
 import torch
 
 from .deme import Deme, ranked, sample_demes
+from .registry import Registry
 from .seeding import derive_seed, numpy_generator, torch_generator
 from .topology import topology
 
-__all__ = ["Islands", "attach_islands", "arrived", "migrate", "meet_neighbours", "migrate_discriminators", "ranked", "evolve_mixture",
+__all__ = ["ISLAND_BACKENDS", "Islands", "attach_islands", "arrived", "migrate", "meet_neighbours", "migrate_discriminators", "ranked", "evolve_mixture",
            "island_config"]
 
 
@@ -75,7 +76,7 @@ def migrate_discriminators(demes: list, senders: list[list[int]], generation: in
 
 def meet_neighbours(demes: list, senders: list[list[int]], migrants: int) -> int:
     """Lipizzaner's exchange: every island's neighbourhood becomes copies of its senders' ``migrants`` best generators
-    and their discriminators' weights (``evogan.coevolution``); all are taken before anyone changes. Returns how many
+    and their discriminators' weights (``evogan.adversaries.neighbourhood``); all are taken before anyone changes. Returns how many
     generators were sent."""
     generators = [deme.emigrants(migrants) if migrants else [] for deme in demes]
     discriminators = [deme.discriminator(weights_only=True) for deme in demes]
@@ -151,31 +152,34 @@ class Islands:
         return float(ex.data.metrics(samples)[self.objective_key])
 
 
+#: where islands 1..K-1 live (``islands.backend``): name -> build(experiment), which adds their demes to the
+#: experiment and returns None, or, for an asynchronous exchange, a function of the senders that makes it.
+#: evogan.parallel registers "ray"; the registry lives here so that the arrows run one way (parallel -> islands).
+ISLAND_BACKENDS = Registry("island backend")
+
+
+@ISLAND_BACKENDS.register("inprocess")
+def in_process_islands(experiment):
+    """Islands 1..K-1 as demes of this process, built from their own seeds; they evolve one after another."""
+    for k in range(1, experiment.config.islands.count):
+        config = island_config(experiment.config, k)
+        adversary = experiment.new_adversary(config)
+        population = [experiment.new_individual(i, config) for i in range(config.population_size)]
+        experiment.demes.append(Deme(population, adversary, experiment.make_toolbox(adversary, experiment.data, config),
+                                     experiment.data, make_fakes=experiment.make_fakes))
+    return None
+
+
 def attach_islands(experiment) -> Islands | None:
     """With ``islands.count > 1``: the experiment's islands 1..K-1 join deme 0, migration and the mixture run after
     every generation, and samples mix the islands by the mixture weights. Returns the islands (None when off)."""
     settings = experiment.config.islands
     if settings.count == 1:
         return None
-    if settings.backend == "ray":  # one actor per island 1..K-1, built there exactly as below
-        from .parallel.ray_islands import RayIslands
-
-        actors = RayIslands(experiment.config, experiment.device)
-        experiment.demes.extend(actors.demes)
-        experiment.closers.append(actors.close)
-    else:
-        for k in range(1, settings.count):
-            config = island_config(experiment.config, k)
-            adversary = experiment.new_adversary(config)
-            population = [experiment.new_individual(i, config) for i in range(config.population_size)]
-            experiment.demes.append(Deme(population, adversary,
-                                         experiment.make_toolbox(adversary, experiment.data, config), experiment.data,
-                                         make_fakes=experiment.make_fakes))
+    make_exchange = ISLAND_BACKENDS.get(settings.backend, "islands.backend")(experiment)
     islands = Islands(experiment)
-    if settings.asynchronous:
-        from .parallel.ray_islands import AsynchronousExchange
-
-        islands.exchange = AsynchronousExchange(actors, islands.senders, settings, experiment.config.generations)
+    if make_exchange is not None:
+        islands.exchange = make_exchange(islands.senders)
     experiment.hooks.append(islands.step)
     experiment.mixture_weights = islands.mixture
     return islands

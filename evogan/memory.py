@@ -33,7 +33,7 @@ from math import prod
 import torch
 from torch.overrides import TorchFunctionMode
 
-from .adversary import pack
+from .adversaries import pack
 from .config import ConfigError
 from .models import build_models
 

@@ -28,7 +28,7 @@ import math
 
 import torch
 
-from .adversary import per_sample
+from .adversaries import per_sample
 from .config import ConfigError
 from .deme import Deme, proportional_counts
 from .seeding import derive_seed, torch_generator

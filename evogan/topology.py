@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .config import ConfigError
+from .errors import ConfigError
 
 __all__ = ["topology", "square_rows"]
 

@@ -1,4 +1,4 @@
-"""The BEGAN generator loss, the mutation of the BEGAN discriminator families (``evogan.began``)."""
+"""The BEGAN generator loss, the mutation of the BEGAN discriminator families (``evogan.adversaries.began``)."""
 
 from __future__ import annotations
 

@@ -15,12 +15,20 @@ training), with three methods:
 cluster; Ray is imported only when that backend is used.
 """
 
+from ..islands import ISLAND_BACKENDS
 from .registry import BACKENDS
 from .inprocess import InProcessBackend
 from .vectorized import VectorizedBackend
 from .kit import BreedingKit, move, pack, unpack
 
 __all__ = ["BACKENDS", "InProcessBackend", "VectorizedBackend", "BreedingKit", "move", "pack", "unpack", "RayBackend"]
+
+
+@ISLAND_BACKENDS.register("ray")
+def _ray_islands(experiment):
+    from .ray_islands import attach_ray_islands
+
+    return attach_ray_islands(experiment)
 
 
 @BACKENDS.register("ray")

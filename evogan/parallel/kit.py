@@ -57,7 +57,7 @@ class BreedingKit:
             raise TypeError(
                 f"the discriminator family {type(self.adversary).__name__} has no replica() method, so it cannot "
                 "run on parallel workers; use parallel.backend = 'inprocess' or add replica(), shared_state() "
-                "and load_shared_state() (see evogan.adversary.StandardAdversary)"
+                "and load_shared_state() (see evogan.adversaries.StandardAdversary)"
             )
         generator = copy.deepcopy(self.generator).to(device)
         adversary = self.adversary.replica(device)

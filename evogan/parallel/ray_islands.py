@@ -20,13 +20,14 @@ import torch
 
 from ..config import ConfigError
 from ..errors import IslandLost, TrainingFailed
-from ..islands import arrived
+from ..islands import arrived, island_config
 from ..plugins import resolve_plugin_paths
 from ..sampling import generate, split_evenly
 from .kit import pack, unpack
 from .ray_backend import connect, disconnect, prepare_actor
 
-__all__ = ["RemoteDeme", "RayIslands", "AsynchronousExchange", "check_island_resources", "cpus_per_island"]
+__all__ = ["RemoteDeme", "RayIslands", "AsynchronousExchange", "attach_ray_islands", "check_island_resources",
+           "cpus_per_island"]
 
 CPU = torch.device("cpu")
 
@@ -57,13 +58,12 @@ def check_island_resources(settings, total: dict) -> None:
 class _IslandActor:
     """Island k of a run: its deme, built exactly as the in-process run builds it."""
 
-    def __init__(self, config_box: list, k: int, plugins: list, threads: int, malloc: bool):
+    def __init__(self, config_box: list, k: int, plugins: list, threads: int, malloc: bool, build):
         prepare_actor(threads, malloc, plugins)
-        from ..experiment import Experiment
-        from ..islands import island_config
-
         config = config_box[0]
-        self.experiment = Experiment(config)  # a plain run of the same config: its networks, data, statistics
+        # a plain run of the same config (build: the driver's Experiment class, shipped by reference): its networks,
+        # data and statistics
+        self.experiment = build(config)
         own = island_config(config, k)
         deme = self.experiment.demes[0]
         deme.adversary = self.experiment.new_adversary(own)
@@ -184,7 +184,7 @@ def _get(ref):
 class RayIslands:
     """The island actors of one run: connects to Ray, checks the cluster, starts the actors; ``close`` ends them."""
 
-    def __init__(self, config, home: torch.device):
+    def __init__(self, config, home: torch.device, build):
         settings, self.home = config.islands, home
         self._owns_ray = connect(config.parallel)
         try:
@@ -200,7 +200,8 @@ class RayIslands:
         threads = max(1, math.floor(each))
         plugins = resolve_plugin_paths(config.plugins)
         options = dict(num_cpus=each, num_gpus=settings.gpus_per_island)
-        self.actors = [_IslandActor.options(**options).remote([single], k, plugins, threads, config.tune_malloc)
+        self.actors = [_IslandActor.options(**options).remote([single], k, plugins, threads, config.tune_malloc,
+                                                                  build)
                        for k in range(1, settings.count)]
         try:
             ready, waiting = ray.wait([a.ready.remote() for a in self.actors], num_returns=len(self.actors),
@@ -222,6 +223,18 @@ class RayIslands:
         if self._owns_ray:
             disconnect()
         self._owns_ray = False
+
+
+def attach_ray_islands(experiment):
+    """``islands.backend = "ray"``: one actor per island 1..K-1, each built there as the in-process island is; returns
+    the maker of the asynchronous exchange when ``islands.asynchronous``, else None."""
+    actors = RayIslands(experiment.config, experiment.device, build=type(experiment))
+    experiment.demes.extend(actors.demes)
+    experiment.closers.append(actors.close)
+    settings = experiment.config.islands
+    if not settings.asynchronous:
+        return None
+    return lambda senders: AsynchronousExchange(actors, senders, settings, experiment.config.generations)
 
 
 class AsynchronousExchange:

@@ -230,7 +230,7 @@ class VectorizedBackend:
 
     @staticmethod
     def _scores(adversary, fakes, judge) -> list[tuple[float, float]]:
-        from ..adversary import StandardAdversary, pack
+        from ..adversaries import StandardAdversary, pack
 
         if type(adversary) is not StandardAdversary:  # other families: their own score, child by child
             return [adversary.score(fake, judge) for fake in fakes]

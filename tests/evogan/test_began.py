@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from evogan import Config, ConfigError, Experiment
-from evogan.adversary import ADVERSARIES
-from evogan.began import kl_to_standard_normal, reconstruction_error
+from evogan.adversaries import ADVERSARIES
+from evogan.adversaries.began import kl_to_standard_normal, reconstruction_error
 from evogan.models.autoencoder import AutoEncoder
 from evogan.runner import run
 from tests.conftest import stable_logbook

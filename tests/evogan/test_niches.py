@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from evogan import Config, ConfigError, Experiment
-from evogan.adversary import StandardAdversary
+from evogan.adversaries import StandardAdversary
 from evogan.data import DATASETS
 from evogan.models import mlp_discriminator
 from evogan.niches import CollapseDetector, kmeans, proportional_counts

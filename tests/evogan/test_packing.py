@@ -7,7 +7,7 @@ import torch.nn.functional as F
 import pytest
 
 from evogan import Config, ConfigError, Experiment
-from evogan.adversary import StandardAdversary, pack, per_sample
+from evogan.adversaries import StandardAdversary, pack, per_sample
 from evogan.sampling import sample_population
 from fitness import diversity
 
@@ -95,7 +95,7 @@ def test_dyngan_refuses_packing():
 def test_the_discriminator_sees_batch_size_packs_of_m_samples(m, monkeypatch):
     """Batch sizes count packs, as in PacGAN's code: D's steps, the children's steps and the evaluation all give D
     ``batch_size`` (``eval_batch_size``) rows of m concatenated 2-D samples."""
-    import evogan.adversary
+    import evogan.adversaries.standard
 
     config = Config(pack=m, batch_size=12, eval_batch_size=20, generations=1, population_size=1, d_steps=1, p_cross=0.0,
                     mutations=["heuristic"], model={"hidden": 8, "g_layers": 1, "d_layers": 1}, log={"progress": False})
@@ -107,7 +107,7 @@ def test_the_discriminator_sees_batch_size_packs_of_m_samples(m, monkeypatch):
         shapes.append(tuple(packed.shape))
         return packed
 
-    monkeypatch.setattr(evogan.adversary, "pack", recording)
+    monkeypatch.setattr(evogan.adversaries.standard, "pack", recording)
     ex = Experiment(config)
     ex.run()
     ex.close()

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from evogan import Config
-from evogan.adversary import StandardAdversary
+from evogan.adversaries import StandardAdversary
 from fitness import FITNESSES, diversity, egan_fitness, evaluate, quality
 from tests.conftest import Affine1D, LinearD, affine_individual, sigmoid
 
