@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import kept_runs
-from kept_runs import PRESETS, RESULTS, ROOT, finished, mean_se, values
+from kept_runs import ENGINE_DEFAULTS, PRESETS, RESULTS, ROOT, finished, mean_se, values
 
 from evogan.provenance import read_cpu_seconds
 
@@ -105,7 +105,7 @@ def _time_strategies(strategies: list[str], rounds: int, warmup: int, timed: int
     from evogan.compare._budget import cpu_seconds_per_generation
     from evogan.config import load_config
 
-    configs = {strategy: load_config(None, overrides(strategy, warmup + timed, 0)) for strategy in strategies}
+    configs = {strategy: load_config(ENGINE_DEFAULTS, overrides(strategy, warmup + timed, 0)) for strategy in strategies}
     timings = cpu_seconds_per_generation(configs, rounds=rounds, warmup=warmup, timed=timed, threads=1)
     return {strategy: timing["rounds"] for strategy, timing in timings.items()}
 

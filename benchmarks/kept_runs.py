@@ -23,7 +23,9 @@ from evogan.runner import finished as finished_run  # metrics.json written at th
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the experiment files shipped with evogan (what `evogan run NAME` finds)
-PRESETS = ROOT / "evogan" / "presets"
+PRESETS = ROOT / "runs"
+#: the base config of a run given only ``--set`` overrides (see engine_defaults.toml)
+ENGINE_DEFAULTS = Path(__file__).with_name("engine_defaults.toml")
 RESULTS = ROOT / "benchmarks" / "results"
 KEPT = ("config.toml", "metrics.json", "metrics.jsonl", "provenance.json")
 
@@ -82,7 +84,8 @@ def execute(out: Path, dataset: str, strategy: str, seed: int, arguments: list[s
         command = exe + ["--resume", str(folder), "--quiet"]
     else:
         shutil.rmtree(folder, ignore_errors=True)
-        command = exe + [*arguments, "--out", str(folder), "--quiet"]
+        base = [] if arguments and not arguments[0].startswith("-") else [str(ENGINE_DEFAULTS)]
+        command = exe + base + [*arguments, "--out", str(folder), "--quiet"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:

@@ -1,6 +1,6 @@
 """Single-loss GAN vs E-GAN vs E-GAN + crossover on the ring and the grid, several seeds.
 
-Runs the ring/grid presets (evogan/presets/) (``--set`` overrides apply to all) and
+Runs the ring/grid presets (runs/) (``--set`` overrides apply to all) and
 prints, per dataset and strategy, mean and std over seeds of: modes covered,
 % high-quality samples, reverse KL (2,500 samples), and the wall time at which
 all modes were first covered (evaluated every ``metrics.every`` generations).

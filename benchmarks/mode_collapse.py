@@ -35,7 +35,7 @@ EGAN = ["minimax", "heuristic", "least_squares"]
 
 #: The CPU protocol (the default): the default MLPs (3 x 128), lr 1e-3 for G and D decayed by a cosine to 1 %,
 #: two D steps per generation, batch 256, 6,000 generations (3-6 minutes per mu = 1 run on one core). Together with
-#: a strategy's overrides it sets every key evogan/presets/default.toml sets, so it does not depend on that file.
+#: a strategy's overrides it sets every key runs/default.toml sets, so it does not depend on that file.
 CPU = ["generations=6000", "batch_size=256", "lr_g=1e-3", "lr_d=1e-3", "schedule.g='cosine'", "schedule.d='cosine'",
        "schedule.final=0.01", "metrics.every=500", "log.checkpoint_every=500"]
 #: PacGAN's protocol (runs/<dataset>_pacgan.toml: its networks, Adam, batch 100, 400,000 iterations): a GPU budget.

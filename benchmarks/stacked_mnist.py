@@ -25,7 +25,7 @@ from pathlib import Path
 import kept_runs
 from kept_runs import PRESETS, ROOT, finished, mean_se, values
 
-#: strategy → (label, preset in evogan/presets/, overrides)
+#: strategy → (label, preset in runs/, overrides)
 STRATEGIES = {
     "gan": ("DCGAN (single loss)", "stacked_mnist_gan", []),
     "pacgan2": ("PacDCGAN2 (batch counts packs, as PacGAN)", "stacked_mnist_gan", ["pack=2"]),

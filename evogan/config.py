@@ -2,7 +2,7 @@
 
 Top-level keys describe the evolutionary strategy; a few sections group the
 rest (``[data]``, ``[model]``, ``[metrics]``, ``[log]``, ``[parallel]``, ``[dyngan]``, ``[islands]``). Every field
-carries its documentation and its allowed range in ``metadata``; the README's
+carries its documentation and its allowed range in ``metadata``; the manual's
 config reference is generated from it (``evogan config``). Unknown keys, wrong
 types and out-of-range values raise :class:`ConfigError` naming the key.
 Names that refer to registries (losses, datasets, ...) are checked when the
@@ -622,8 +622,15 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
     return data
 
 
+def _presets_folder() -> Path:
+    """The experiment files: an installed wheel ships the repository's ``runs/`` as ``evogan/presets``; a source
+    checkout (an editable install, the tests) reads ``runs/`` itself."""
+    installed = Path(__file__).parent / "presets"
+    return installed if installed.is_dir() else Path(__file__).resolve().parents[1] / "runs"
+
+
 #: the experiment files shipped with the package (``evogan config --presets``), run by name: ``evogan run ring_gan``
-PRESETS = Path(__file__).parent / "presets"
+PRESETS = _presets_folder()
 #: the experiment ``evogan run`` runs without a file: the best ring strategy measured (benchmarks/mode_collapse.py)
 DEFAULT_EXPERIMENT = PRESETS / "default.toml"
 

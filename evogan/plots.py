@@ -118,29 +118,6 @@ def plot_mode_counts(counts, path: Path, weights=None, title: str = "") -> None:
 FITNESS_TITLES = {"egan": "F = F_q + γ F_d", "quality": "F = F_q", "diversity": "F = F_d"}
 
 
-@plain_text
-def plot_fitness(rows: list[dict], path: Path, fitness: str = "egan") -> None:
-    """F, F_q, F_d (mean with min-max band over the valid children) and the D loss per generation."""
-    gens = np.array([r["gen"] for r in rows])
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.4))
-    titles = (f"fitness: {FITNESS_TITLES.get(fitness, fitness)}", "F_q (quality): mean D(G(z))",
-              "F_d (diversity): −log ‖∇_D L_D‖")
-    for ax, key, label in zip(axes, ("fitness", "f_q", "f_d"), titles):
-        avg = np.array([r[f"{key}_avg"] for r in rows], dtype=float)
-        ax.fill_between(gens, [r[f"{key}_min"] for r in rows], [r[f"{key}_max"] for r in rows], alpha=0.25)
-        ax.plot(gens, avg, lw=1)
-        ax.set_title(label, fontsize=10)
-        ax.set_ylabel("children: mean, min–max")
-    axes[3].plot(gens, [r["d_loss"] for r in rows], lw=1, color="tab:gray")
-    axes[3].set_title("discriminator loss", fontsize=10)
-    axes[3].set_ylabel("L_D (mean over the D steps)")
-    for ax in axes:
-        ax.set_xlabel("generation")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
 def _moving_average(counts: np.ndarray, totals: np.ndarray, window: int) -> np.ndarray:
     """Windowed rate sum(counts) / sum(totals): no zero-padding dip at the ends."""
     kernel = np.ones(min(window, len(counts)))
@@ -149,22 +126,73 @@ def _moving_average(counts: np.ndarray, totals: np.ndarray, window: int) -> np.n
     return np.divide(num, den, out=np.full(len(num), np.nan), where=den > 0)
 
 
+def _smooth(values: np.ndarray, window: int) -> np.ndarray:
+    """Centred moving average of ``values``, NaNs skipped, shorter windows at the ends."""
+    finite = np.isfinite(values)
+    return _moving_average(np.where(finite, values, 0.0), finite.astype(float), window)
+
+
 @plain_text
-def plot_operators(rows: list[dict], mutations: list[str], path: Path, window: int = 25) -> None:
-    """Share of survivors produced by each mutation (and by crossover), moving average over ``window``."""
+def plot_fitness(rows: list[dict], path: Path, fitness: str = "egan", learning_rates: dict | None = None) -> None:
+    """F, F_q, F_d over the valid children (min-max band, mean, and its moving average), the D loss, and the
+    learning-rate schedules (``learning_rates``: label -> rate per generation of ``rows``) when given."""
+    gens = np.array([r["gen"] for r in rows])
+    window = max(1, len(rows) // 60)  # about 60 independent points across the run, however long it is
+    fig, grid = plt.subplots(2, 3, figsize=(13, 6.4))
+    axes = list(grid.flat)
+    if not learning_rates:
+        axes[4].axis("off")
+    axes[5].axis("off")
+    titles = (f"fitness: {FITNESS_TITLES.get(fitness, fitness)}", "F_q (quality): mean D(G(z))",
+              "F_d (diversity): −log ‖∇_D L_D‖")
+    for ax, key, label in zip(axes, ("fitness", "f_q", "f_d"), titles):
+        avg = np.array([r[f"{key}_avg"] for r in rows], dtype=float)
+        ax.fill_between(gens, [r[f"{key}_min"] for r in rows], [r[f"{key}_max"] for r in rows], color="tab:blue",
+                        alpha=0.15, lw=0, label="children: min–max")
+        ax.plot(gens, avg, lw=0.5, color="tab:blue", alpha=0.45, label="children: mean")
+        ax.plot(gens, _smooth(avg, window), lw=1.6, color="tab:orange", label=f"mean, {window}-generation average")
+        ax.set_title(label, fontsize=10)
+        ax.set_ylabel(key.replace("fitness", "F"))
+    axes[0].legend(fontsize=7, loc="best")
+    d_loss = np.array([r["d_loss"] for r in rows], dtype=float)
+    axes[3].plot(gens, d_loss, lw=0.5, color="tab:gray", alpha=0.6, label="per generation")
+    axes[3].plot(gens, _smooth(d_loss, window), lw=1.6, color="black", label=f"{window}-generation average")
+    axes[3].set_title("discriminator loss", fontsize=10)
+    axes[3].set_ylabel("L_D (mean over the D steps)")
+    axes[3].legend(fontsize=7, loc="best")
+    if learning_rates:
+        for (label, rates), colour, dash in zip(learning_rates.items(), ("tab:green", "tab:red"), ("-", "--")):
+            axes[4].plot(gens, rates, lw=1.6, color=colour, ls=dash, label=label)
+        axes[4].ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
+        axes[4].set_title("learning rates (the schedule)", fontsize=10)
+        axes[4].set_ylabel("learning rate")
+        axes[4].legend(fontsize=7, loc="best")
+    for ax in axes[:5]:
+        ax.set_xlabel("generation")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+@plain_text
+def plot_operators(rows: list[dict], mutations: list[str], path: Path, window: int = 25, crossover: bool = True) -> None:
+    """Share of survivors produced by each mutation (and, with ``crossover``, made with it), moving average over
+    ``window``."""
     gens = np.array([r["gen"] for r in rows])
     total = np.array([sum(r[f"sel_{m}"] for m in mutations) for r in rows], dtype=float)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    fig, axes = plt.subplots(1, 2 if crossover else 1, figsize=(11 if crossover else 5.8, 3.4), squeeze=False)
+    axes = list(axes.flat)
     rates = [_moving_average(np.array([r[f"sel_{m}"] for r in rows], dtype=float), total, window) for m in mutations]
     axes[0].stackplot(gens, rates, labels=mutations, alpha=0.85)
-    axes[0].set_ylim(0, 1)
-    axes[0].set_title("operator selection rate (survivors)", fontsize=10)
+    axes[0].set_title(f"operator selection rate (survivors, {window}-generation average)", fontsize=10)
     axes[0].legend(fontsize=8, loc="upper right")
-    cross = _moving_average(np.array([r["sel_crossover"] for r in rows], dtype=float), total, window)
-    axes[1].plot(gens, cross, color="tab:purple")
-    axes[1].set_ylim(0, 1)
-    axes[1].set_title("survivors made with crossover", fontsize=10)
+    if crossover:
+        cross = _moving_average(np.array([r["sel_crossover"] for r in rows], dtype=float), total, window)
+        axes[1].plot(gens, cross, color="tab:purple")
+        axes[1].set_title("survivors made with crossover", fontsize=10)
     for ax in axes:
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("share of survivors")
         ax.set_xlabel("generation")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -192,15 +220,29 @@ METRIC_TITLES = {
 }
 
 
-def _panels(rows: list[dict], keys: list[str], titles: dict, path: Path, *, x: str, **style) -> None:
-    """One panel per key of ``rows`` against ``x``, titled from ``titles`` (the key itself otherwise)."""
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.2), squeeze=False)
+#: metric key → y-axis label, where the title alone does not say the unit
+METRIC_UNITS = {"modes_covered": "modes", "modes": "modes", "high_quality": "% of samples", "gap_mass": "% of samples",
+                "spread_radial": "σ (1 = a perfect mode)", "spread_tangential": "σ (1 = a perfect mode)",
+                "reverse_kl": "nats", "kl": "nats"}
+
+
+def _panels(rows: list[dict], keys: list[str], titles: dict, path: Path, *, x: str, columns: int = 3,
+            **style) -> None:
+    """One panel per key of ``rows`` against ``x``, ``columns`` to a row, titled from ``titles`` (the key itself
+    otherwise)."""
+    cols = min(columns, len(keys))
+    lines = math.ceil(len(keys) / cols)
+    fig, axes = plt.subplots(lines, cols, figsize=(4.2 * cols, 3.0 * lines), squeeze=False)
     for ax, key in zip(axes.flat, keys):
         ax.plot([r[x] for r in rows], [r.get(key) for r in rows], lw=1, **style)
         ax.set_title(titles.get(key, key), fontsize=10)
         ax.set_xlabel("generation")
-        if key in ("modes_covered", "modes"):  # dashed: the number of modes
-            ax.axhline(rows[0]["n_modes"], color="tab:red", lw=0.8, ls="--")
+        ax.set_ylabel(METRIC_UNITS.get(key, titles.get(key, key).split(" (")[0]), fontsize=9)
+        if key in ("modes_covered", "modes"):
+            ax.axhline(rows[0]["n_modes"], color="tab:red", lw=0.8, ls="--", label=f"all {rows[0]['n_modes']} modes")
+            ax.legend(fontsize=8, loc="lower right")
+    for ax in list(axes.flat)[len(keys):]:
+        ax.axis("off")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -208,7 +250,7 @@ def _panels(rows: list[dict], keys: list[str], titles: dict, path: Path, *, x: s
 
 @plain_text
 def plot_metrics(history: list[dict], path: Path) -> None:
-    """One panel per reported metric over generations (dashed: the number of modes)."""
+    """One panel per reported metric over generations, three to a row (dashed: the number of modes)."""
     keys = [k for k in METRIC_TITLES if history and history[-1].get(k) is not None]
     if keys:
         _panels(history, keys, METRIC_TITLES, path, x="generation", marker=".")

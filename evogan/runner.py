@@ -46,6 +46,7 @@ from .parallel.kit import tree_map
 from .progress import Progress
 from .provenance import write_provenance
 from .sampling import generate
+from .schedule import schedule_for
 from .seeding import torch_generator
 from .tensorboard import TensorBoardLog, require_tensorboard
 
@@ -85,6 +86,14 @@ def _first_all_modes(history: list[dict]) -> dict | None:
         if covered is not None and covered == h.get("n_modes"):
             return h
     return None
+
+
+def _learning_rates(config: Config, rows: list[dict]) -> dict | None:
+    """G's and D's scheduled learning rate at every logged generation (None when both are constant)."""
+    schedules = {"G (lr_g)": (schedule_for(config, "g"), config.lr_g), "D (lr_d)": (schedule_for(config, "d"), config.lr_d)}
+    if all(fn is None for fn, _ in schedules.values()):
+        return None
+    return {label: [fn(r["gen"]) if fn else base for r in rows] for label, (fn, base) in schedules.items()}
 
 
 def make_run_dir(config: Config, out: str | Path | None = None, root: str | Path = "runs") -> Path:
@@ -169,8 +178,11 @@ class _Figures:
             if centres is not None:
                 plots.plot_samples(self.snapshots, centres.cpu().numpy(), self.run_dir / "samples.png",
                                    self.experiment.config.log.snapshots)
-            plots.plot_fitness(rows, self.run_dir / "fitness.png", self.experiment.config.fitness)
-            plots.plot_operators(rows, mutations, self.run_dir / "operators.png")
+            config = self.experiment.config
+            plots.plot_fitness(rows, self.run_dir / "fitness.png", config.fitness, _learning_rates(config, rows))
+            crossover = config.p_cross > 0 and config.population_size > 1
+            if len(mutations) > 1 or crossover:  # else no operator was ever chosen: nothing to draw
+                plots.plot_operators(rows, mutations, self.run_dir / "operators.png", crossover=crossover)
             plots.plot_metrics(history, self.run_dir / "metrics.png")
             if history and history[-1].get("mode_counts"):
                 weights = getattr(self.experiment.data, "weights", None)

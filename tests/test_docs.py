@@ -1,21 +1,21 @@
-"""The documentation: the API reference builds from the docstrings, and the contracts page names every registry."""
+"""The documentation site builds strictly (no warning, no broken link), its generated pages are the code's, and the
+contracts page names every registry."""
 
 from __future__ import annotations
 
 import importlib
 import re
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
 
-from evogan.config import Config, config_to_dict, flat_config
+from evogan.config import Config, config_reference, config_to_dict, flat_config
 from evogan.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs"))
-import build as docs_build  # noqa: E402  (docs/build.py)
+import hooks as docs_hooks  # noqa: E402  (docs/hooks.py)
 
 
 def _table_rows() -> list[list[str]]:
@@ -27,7 +27,7 @@ def _table_rows() -> list[list[str]]:
 
 def test_the_contracts_page_lists_every_registry_where_it_lives_and_its_config_key():
     found = {}
-    for name in docs_build.modules():
+    for name in docs_hooks.modules():
         module = importlib.import_module(name)
         for attr, value in vars(module).items():
             if isinstance(value, Registry):
@@ -42,19 +42,48 @@ def test_the_contracts_page_lists_every_registry_where_it_lives_and_its_config_k
             assert key in keys, (registry, key)
 
 
-def test_the_api_reference_builds_without_warnings(tmp_path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)  # pdoc warns about names that do not resolve
-        names = docs_build.build(tmp_path)
-    assert {"evogan", "evogan.compare", "evogan.export", "operators", "fitness"} <= set(names)
-    assert "evogan.__main__" not in names
-    pages = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.html")}
-    assert {"index.html", "evogan.html", "evogan/compare.html", "operators.html", "fitness.html"} <= pages
-    assert len(pages) >= len(names)
-    compare_page = (tmp_path / "evogan" / "compare.html").read_text()
-    assert "welch_interval" in compare_page and "Holm" in compare_page
-    top = (tmp_path / "evogan.html").read_text()
-    assert "load_run" in top and "export_generator" in top  # the lazily imported names are documented
+def test_every_module_of_the_api_reference_is_public_and_importable():
+    names = docs_hooks.modules()
+    assert {"evogan", "evogan.compare", "evogan.export", "evogan.adversaries", "operators", "fitness"} <= set(names)
+    assert not any(part.startswith("_") for name in names for part in name.split("."))
+    assert f"## `evogan.compare`\n\n::: evogan.compare" in docs_hooks.api_reference()
+
+
+def _python_block(text: str, after: str) -> str:
+    return text.split(after, 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_python_example_runs_as_written_at_a_tiny_budget(capsys):
+    readme = (ROOT / "README.md").read_text()
+    code = _python_block(readme, "## In Python")
+    assert code == _python_block((ROOT / "docs" / "index.md").read_text(), "## In Python")  # the home page's copy
+    assert "generations=300" in code
+    exec(compile(code.replace("generations=300", "generations=3"), "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "modes_covered" in printed and "high_quality" in printed
+
+
+def test_readme_links_point_at_files_that_exist():
+    readme = (ROOT / "README.md").read_text()
+    targets = [t.split("#")[0] for t in re.findall(r"\]\(([^)]+)\)", readme) if not t.startswith("http")]
+    assert targets and all((ROOT / t).exists() for t in targets), [t for t in targets if not (ROOT / t).exists()]
+
+
+@pytest.mark.slow
+def test_the_site_builds_strictly_with_the_generated_pages(tmp_path):
+    """`mkdocs build --strict`: a broken link, a missing page or image, or a docstring mkdocstrings cannot read fails."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+    build(config)
+    site = tmp_path / "site"
+    reference = (site / "config" / "index.html").read_text()
+    for key in re.findall(r"^\| `([a-z_.]+)` \|", config_reference(), flags=re.M):
+        assert f"<code>{key}</code>" in reference, key
+    api = (site / "api" / "index.html").read_text()
+    assert "welch_interval" in api and "Holm" in api and "load_run" in api and "StandardAdversary" in api
+    assert not list(site.rglob("*.py"))  # the hooks stay out of the site
 
 
 pytestmark = pytest.mark.timeout(300)

@@ -27,21 +27,21 @@ def test_egan_on_the_ring_covers_at_least_seven_of_eight_modes():
 
 
 def test_the_built_in_default_reaches_a_documented_floor_on_a_short_schedule():
-    """``evogan run``'s strategy (evogan/presets/default.toml) with its cosine schedule compressed to 600
-    generations: every seed covers 8/8 modes with >= 50 % high quality (measured 58.8 / 67.8 / 59.4 % on seeds
-    0-2, reverse KL 0.06-0.16; the full 6,000-generation default reaches ~97.5 %). The old constant-rate
-    default (E-GAN + crossover, mu = 4) got 40-45 % after 1,500 generations."""
+    """``evogan run``'s strategy (runs/default.toml: E-GAN + packing 2 on 256 packs) with its cosine schedule
+    compressed to 800 generations, on the ring (its own grid needs ~20,000 generations to pass 95 %): every seed
+    covers 8/8 modes with >= 30 % high quality (measured 46.4 / 52.8 / 55.9 % on seeds 0-2, reverse KL 0.02-0.12).
+    The full default reaches 25/25 modes on the grid at 97.5 ± 0.3 % over 5 seeds (benchmarks/equal_compute.py)."""
     from evogan.config import load_config
 
     hq, kl = [], []
     for seed in (0, 1, 2):
-        exp = Experiment(load_config(None, [f"seed={seed}", "generations=600", "log.progress=false"]))
-        assert exp.config.schedule.g == "cosine" and exp.config.batch_size == 256
+        exp = Experiment(load_config(None, [f"seed={seed}", "generations=800", "dataset='ring'", "log.progress=false"]))
+        assert exp.config.schedule.g == "cosine" and (exp.config.pack, exp.config.batch_size) == (2, 256)
         exp.run()
         metrics = exp.evaluate_metrics()
         exp.close()
         assert metrics["modes_covered"] == 8
         hq.append(metrics["high_quality"])
         kl.append(metrics["reverse_kl"])
-    assert all(50.0 <= h <= 98.9 for h in hq), hq
+    assert all(30.0 <= h <= 98.9 for h in hq), hq
     assert 0.0 < statistics.median(kl) < 0.3, kl

@@ -18,7 +18,7 @@ The generator loss is L(G(z)) (the ``began`` mutation, ``operators.began_loss``,
 families accept), the quality fitness is -L(G(z)) on the judge's batch, and
 the diversity fitness is -log ||grad_w L_D|| as in E-GAN.
 
-Choices where the paper is silent, all documented in the README:
+Choices where the paper is silent, all documented in the manual (docs/papers.md):
 - the KL is averaged over latent dimensions (and over the batch), so that it
   is on the per-dimension scale of L(v), itself a mean over pixels;
 - D's own training decodes a reparameterised sample z = mean + sigma * eps (a

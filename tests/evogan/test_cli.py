@@ -22,7 +22,7 @@ def test_run_writes_the_whole_run_directory(tmp_path, capsys):
     assert main(["run", *SMALL, "--out", str(out), "--quiet"]) == 0
     names = {p.name for p in out.iterdir()}
     assert {"config.toml", "logbook.csv", "logbook.jsonl", "metrics.json", "metrics.jsonl", "samples.npz",
-            "samples.png", "fitness.png", "operators.png", "metrics.png", "modes.png"} <= names
+            "samples.png", "fitness.png", "metrics.png", "modes.png", "operators.png"} <= names
     config = load_config(out / "config.toml")
     assert config.generations == 4 and config.population_size == 2 and config.name == "default"
     rows = list(csv.DictReader(open(out / "logbook.csv")))
@@ -33,10 +33,11 @@ def test_run_writes_the_whole_run_directory(tmp_path, capsys):
     assert all(len(r["survivors"].split()) == 2 for r in rows)
     assert len(open(out / "logbook.jsonl").read().splitlines()) == 4
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["generation"] == 4 and metrics["n_samples"] == 400 and 0 <= metrics["modes_covered"] <= 8
+    assert metrics["generation"] == 4 and metrics["n_samples"] == 400 and metrics["n_modes"] == 25  # the grid
+    assert 0 <= metrics["modes_covered"] <= 25
     assert {"modes_covered", "high_quality", "reverse_kl"} <= set(metrics)
     # the per-mode histogram behind modes and KL: as many counts as modes, summing to the high-quality samples
-    assert len(metrics["mode_counts"]) == 8 and sum(metrics["mode_counts"]) == round(4 * metrics["high_quality"])
+    assert len(metrics["mode_counts"]) == 25 and sum(metrics["mode_counts"]) == round(4 * metrics["high_quality"])
     history = [json.loads(line) for line in open(out / "metrics.jsonl")]
     assert [h["generation"] for h in history] == [0, 2, 4]
     assert "modes covered" in capsys.readouterr().out
@@ -105,6 +106,15 @@ def test_every_experiment_file_is_valid(path):
         Experiment(config).close()  # resolves every registry name
 
 
+def test_a_run_without_a_choice_of_operator_writes_no_operators_plot(tmp_path):
+    """One mutation, no crossover: every survivor is the one child, so operators.png would be one solid block."""
+    out = tmp_path / "single"
+    assert main(["run", *SMALL, "--set", "mutations=['heuristic']", "--set", "p_cross=0.0", "--out", str(out),
+                 "--quiet"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"fitness.png", "metrics.png", "modes.png"} <= names and "operators.png" not in names
+
+
 def test_console_script(tmp_path):
     exe = Path(sys.executable).with_name("evogan")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "evogan"]
@@ -114,12 +124,6 @@ def test_console_script(tmp_path):
     assert "gen 2/2" in done.stderr and "run directory" in done.stdout
     ref = subprocess.run(command + ["config", "--reference"], capture_output=True, text=True, timeout=120)
     assert "`population_size`" in ref.stdout
-
-
-def test_readme_config_reference_is_current():
-    from evogan.config import config_reference
-
-    assert config_reference() in (ROOT / "README.md").read_text()
 
 
 def test_operator_rate_smoothing_has_no_edge_dip():

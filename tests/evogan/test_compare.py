@@ -266,7 +266,7 @@ def test_sweep_runs_the_cartesian_product_and_reports_config_diffs_per_seed_valu
     assert [float(v) for v in hq["values"].split(";")] == pytest.approx([f["high_quality"] for f in finals], rel=1e-5)
     page = result.report.read_text()
     assert "high_quality ↑" in page and "reverse_kl ↓" in page and "Config differences" in page
-    centres = _mode_centres({"ring": load_config(None, TINY)}, {"ring": result.runs["egan__p_cross=0"]})
+    centres = _mode_centres({"ring": load_config(None, TINY + ["dataset='ring'"])}, {"ring": result.runs["egan__p_cross=0"]})
     assert centres["ring"].shape == (8, 2) and np.allclose(np.linalg.norm(centres["ring"], axis=1), 1.0)
 
 

@@ -1,10 +1,13 @@
-"""The package's import graph has no circle: no module imports, at any depth and even inside a function, a module
-that imports it back (a lazy import hides a circle from Python, not from a reader)."""
+"""The package layout: no import circle (no module imports, at any depth and even inside a function, a module that
+imports it back: a lazy import hides a circle from Python, not from a reader), old import paths kept, and runs/
+shipped inside the wheel as evogan.presets."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("evogan", "operators", "fitness")
@@ -116,3 +119,31 @@ def test_old_import_paths_still_give_the_same_objects():
     assert coevolution.NeighbourhoodAdversary is adversaries.NeighbourhoodAdversary
     assert config.ConfigError is errors.ConfigError is evogan.ConfigError
     assert {"standard", "began_v3", "began_cs"} <= set(adversaries.ADVERSARIES)
+
+
+def test_every_package_folder_is_listed_for_the_wheel():
+    """pyproject lists the packages (so that runs/ can ship as evogan.presets): a new folder must be added there."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for package in PACKAGES
+             for p in (ROOT / package).rglob("__init__.py")}
+    assert listed == found | {"evogan.presets"}
+    assert (ROOT / "runs" / "default.toml").is_file()
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_runs_as_evogan_presets(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("evogan-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {f"evogan/presets/{p.name}" for p in (ROOT / "runs").glob("*.toml")} <= names
+    assert {"evogan/adversaries/__init__.py", "evogan/assets/digit_classifier.pt", "operators/__init__.py"} <= names
+    assert not any(name.startswith("runs/") for name in names)

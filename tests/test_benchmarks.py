@@ -1,0 +1,58 @@
+"""The equal-compute benchmark's runs do not depend on runs/default.toml: a strategy's config, built as the benchmark
+builds it, equals the config of its kept run (benchmarks/results) key for key, whatever the built-in default."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from evogan.config import config_to_dict, flat_config, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import equal_compute  # noqa: E402
+import kept_runs  # noqa: E402
+
+#: keys added to the config after these runs were made (their engine defaults are what the runs used), and one whose
+#: default changed since without a use in a one-island run
+NOT_COMPARED = {"metrics.prdc_k", "metrics.prdc_samples", "metrics.kid_subsets", "metrics.kid_subset_size",
+                "update", "parallel.ray_logs", "islands.cpus_per_island"}
+
+
+@pytest.mark.parametrize("strategy, budget", [("gan", "compute"), ("pacgan2", "compute"),
+                                              ("egan_pack2_256", "compute"), ("egan_no_pack", "generations")])
+def test_a_strategy_s_config_is_its_kept_run_s(strategy, budget):
+    kept = kept_runs.kept_dir(Path(equal_compute.OUT_NAME), "grid", f"{strategy}@{budget}", 0) / "config.toml"
+    if not kept.is_file():
+        pytest.skip(f"{kept} is not in this checkout")
+    generations = load_config(kept).generations
+    built = flat_config(config_to_dict(load_config(kept_runs.ENGINE_DEFAULTS,
+                                                   equal_compute.overrides(strategy, generations, 0))))
+    recorded = flat_config(config_to_dict(load_config(kept)))
+    differ = {k: (recorded[k], built[k]) for k in built if built[k] != recorded.get(k) and k not in NOT_COMPARED}
+    assert not differ
+    # and the built-in default would have changed them: the benchmark must not start from it
+    from_default = flat_config(config_to_dict(load_config(None, equal_compute.overrides(strategy, generations, 0))))
+    assert strategy != "gan" or from_default["pack"] != built["pack"]
+
+
+#: what a benchmark sets for its own bookkeeping, not part of the strategy
+BOOKKEEPING = {"name", "seed", "metrics.every", "log.checkpoint_every", "log.plots"}
+
+
+@pytest.mark.parametrize("preset, strategy, budget", [("default", "egan_pack2_256", "compute"),
+                                                      ("grid_gan", "gan", "compute")])
+def test_the_quick_start_presets_are_the_measured_strategies_key_for_key(preset, strategy, budget):
+    """`evogan run` and `evogan run grid_gan` train exactly what the equal-compute table reports."""
+    from evogan.config import PRESETS
+
+    shipped = flat_config(config_to_dict(load_config(PRESETS / f"{preset}.toml")))
+    calibration = json.loads((kept_runs.RESULTS / equal_compute.OUT_NAME / "calibration.json").read_text())
+    generations = equal_compute.budget_generations(calibration, strategy, budget)
+    measured = flat_config(config_to_dict(load_config(kept_runs.ENGINE_DEFAULTS,
+                                                      equal_compute.overrides(strategy, generations, 0))))
+    differ = {k: (shipped[k], measured[k]) for k in shipped if shipped[k] != measured[k] and k not in BOOKKEEPING}
+    assert not differ
