@@ -130,7 +130,7 @@ def test_every_package_folder_is_listed_for_the_wheel():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for package in PACKAGES
              for p in (ROOT / package).rglob("__init__.py")}
-    assert listed == found | {"evogan.presets"}
+    assert listed == found | {"evogan.presets", "evogan.assets"}  # the two data folders
     assert (ROOT / "runs" / "default.toml").is_file()
 
 
