@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["plot_samples", "plot_mode_counts", "plot_fitness", "plot_operators", "plot_metrics", "plot_diagnostics", "plot_partitions", "spread", "METRIC_TITLES",
+__all__ = ["plot_samples", "plot_mode_counts", "plot_islands", "plot_fitness", "plot_operators", "plot_metrics", "plot_diagnostics", "plot_partitions", "spread", "METRIC_TITLES",
            "plain_text"]
 
 
@@ -109,6 +109,47 @@ def plot_mode_counts(counts, path: Path, weights=None, title: str = "") -> None:
         ax.set_ylim(0, max(counts.max(), expected.max(), 1.0) * 1.3)  # no high-quality sample at all: still an axis
         ax.legend(fontsize=8, loc="upper center", ncol=3, frameon=False)
         ax.set_title(f"{title}{int((counts > 0).sum())} of {k} modes reached (red: dropped)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+@plain_text
+def plot_islands(rows: list[dict], path: Path, samples: list | None = None, centres: np.ndarray | None = None) -> None:
+    """Island runs: the mixture weights over generations and the migrants received, one colour per island; with
+    2-D ``samples`` (one array per island), each island's final samples in its colour over the mode centres."""
+    gens = np.array([r["gen"] for r in rows])
+    weights = np.array([[float(w) for w in str(r["mixture"]).split()] for r in rows])
+    colours = plt.get_cmap("tab10").colors
+    panels = 3 if samples is not None else 2
+    fig, axes = plt.subplots(1, panels, figsize=(4.6 * panels, 3.8))
+    for k in range(weights.shape[1]):
+        axes[0].plot(gens, weights[:, k], lw=1.4, color=colours[k % 10], label=f"island {k}")
+    axes[0].set_title("mixture weights of the islands' samples", fontsize=10)
+    axes[0].set_ylabel("weight")
+    axes[0].set_ylim(0, max(1.0, float(weights.max()) * 1.05))
+    axes[0].legend(fontsize=7, loc="best")
+    axes[1].plot(gens, np.cumsum([r.get("migrated", 0) for r in rows]), color="black", lw=1.4, label="migrants")
+    if any(r.get("discriminators_adopted") for r in rows):
+        axes[1].plot(gens, np.cumsum([r.get("discriminators_adopted", 0) for r in rows]), color="tab:red", lw=1.2,
+                     ls="--", label="discriminators adopted")
+    axes[1].set_title("exchanges so far (all islands)", fontsize=10)
+    axes[1].set_ylabel("count")
+    axes[1].legend(fontsize=7, loc="upper left")
+    for ax in axes[:2]:
+        ax.set_xlabel("generation")
+    if samples is not None:
+        for k, points in enumerate(samples):
+            axes[2].scatter(points[:, 0], points[:, 1], s=2, alpha=0.5, color=colours[k % 10], label=f"island {k}",
+                            rasterized=True)
+        if centres is not None:
+            span = np.abs(centres).max() * 1.5 + 0.5
+            axes[2].scatter(centres[:, 0], centres[:, 1], s=25, marker="x", color="black")
+            axes[2].set_xlim(-span, span)
+            axes[2].set_ylim(-span, span)
+        axes[2].set_aspect("equal")
+        axes[2].set_title("final samples of each island", fontsize=10)
+        axes[2].legend(fontsize=7, loc="upper right", markerscale=4)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -184,6 +184,9 @@ class _Figures:
             if len(mutations) > 1 or crossover:  # else no operator was ever chosen: nothing to draw
                 plots.plot_operators(rows, mutations, self.run_dir / "operators.png", crossover=crossover)
             plots.plot_metrics(history, self.run_dir / "metrics.png")
+            if self.experiment.islands is not None and rows and "mixture" in rows[-1]:
+                plots.plot_islands(rows, self.run_dir / "islands.png", self._island_samples(),
+                                   None if centres is None else centres.cpu().numpy())
             if history and history[-1].get("mode_counts"):
                 weights = getattr(self.experiment.data, "weights", None)
                 plots.plot_mode_counts(history[-1]["mode_counts"], self.run_dir / "modes.png",
@@ -200,6 +203,18 @@ class _Figures:
             if history:
                 self.tensorboard.hparams(flat_config(config_to_dict(self.experiment.config)), history[-1])
             self.tensorboard.close()
+
+    def _island_samples(self) -> list | None:
+        """Each island's final samples (2-D data), drawn on the figures' own stream; None for other data."""
+        ex, config = self.experiment, self.experiment.config
+        if getattr(ex.data, "kind", None) != "points" or getattr(ex.data, "dim", 2) != 2:
+            return None
+        rng = torch_generator(config.seed, "island-figure", device=ex.device)
+        running = config.model.sample_norm == "running"
+        with torch.no_grad():
+            return [deme.sample(config.metrics.samples // len(ex.demes), rng, best=False, generator=ex.generator,
+                                sample_latent=ex.sample_latent, running_stats=running).cpu().numpy()
+                    for deme in ex.demes]
 
     def _final_images(self) -> None:
         """One grid per surviving generator, and the best survivor's latent interpolations."""

@@ -241,3 +241,19 @@ def test_a_crafted_island_checkpoint_is_named_in_one_line_and_the_previous_one_i
     assert taken["generation"] == 4
     message = " ".join(str(w.message) for w in caught)
     assert "gen00000008.pt" in message and words in message, message
+
+
+def test_an_islands_run_draws_the_mixture_the_exchanges_and_each_island_s_samples(tmp_path):
+    from evogan.cli import main
+
+    out = tmp_path / "islands"
+    assert main(["run", "ring_islands", "--set", "generations=4", "--set", "islands.migration_every=2",
+                 "--set", "metrics.every=2", "--set", "metrics.samples=400", "--set", "model.hidden=16",
+                 "--set", "batch_size=32", "--out", str(out), "--quiet"]) == 0
+    assert (out / "islands.png").stat().st_size > 5000
+    from evogan import plots
+
+    # the figure's rows: one mixture weight per island per generation, as the logbook records them
+    rows = [{"gen": g, "mixture": "0.25 0.25 0.25 0.25", "migrated": 4 * (g % 2 == 0)} for g in (1, 2, 3, 4)]
+    plots.plot_islands(rows, tmp_path / "bare.png")  # no samples (image data): two panels
+    assert (tmp_path / "bare.png").stat().st_size > 5000
