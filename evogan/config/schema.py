@@ -42,6 +42,10 @@ class ModelConfig:
     g_layers: int = _opt(3, "hidden layers of the generator MLP", lo=1, hi=256)
     d_layers: int = _opt(3, "hidden layers of the discriminator MLP", lo=1, hi=256)
     width: int = _opt(64, "DCGAN width: channels of the discriminator's first layer and the generator's last hidden layer", lo=1, hi=4096)
+    d_scale: float = _opt(
+        1.0, "unrolled_dcgan family: D's channels as a fraction of (8, 16, 32); PacGAN's hard Stacked MNIST: 0.5 "
+        "(D = 1/2 G) and 0.25 (D = 1/4 G)", lo=0.0, lo_open=True, hi=8.0,
+    )
     sample_norm: str = _opt(
         "running",
         "BatchNorm statistics of the generator when sampling for metrics and figures: each individual's running "
