@@ -34,9 +34,10 @@ def spread(items: list, count: int) -> list:
     return [items[i] for i in sorted(set(picks))]
 
 
-def scatter_samples(ax, points: np.ndarray, centres: np.ndarray | None, title: str = "") -> None:
+def scatter_samples(ax, points: np.ndarray, centres: np.ndarray | None, title: str = "", *, color="tab:blue",
+                    label: str | None = None) -> None:
     """Generated 2-D samples (blue) over the mode centres (red x), on axes framing the centres."""
-    ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, color="tab:blue", rasterized=True)
+    ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, color=color, label=label, rasterized=True)
     if centres is not None:
         span = np.abs(centres).max() * 1.5 + 0.5
         ax.scatter(centres[:, 0], centres[:, 1], s=25, marker="x", color="tab:red")
@@ -139,16 +140,9 @@ def plot_islands(rows: list[dict], path: Path, samples: list | None = None, cent
     for ax in axes[:2]:
         ax.set_xlabel("generation")
     if samples is not None:
-        for k, points in enumerate(samples):
-            axes[2].scatter(points[:, 0], points[:, 1], s=2, alpha=0.5, color=colours[k % 10], label=f"island {k}",
-                            rasterized=True)
-        if centres is not None:
-            span = np.abs(centres).max() * 1.5 + 0.5
-            axes[2].scatter(centres[:, 0], centres[:, 1], s=25, marker="x", color="black")
-            axes[2].set_xlim(-span, span)
-            axes[2].set_ylim(-span, span)
-        axes[2].set_aspect("equal")
-        axes[2].set_title("final samples of each island", fontsize=10)
+        for k, points in enumerate(samples):  # the centres once, over the last island's samples
+            scatter_samples(axes[2], points, centres if k == len(samples) - 1 else None,
+                            "final samples of each island", color=colours[k % 10], label=f"island {k}")
         axes[2].legend(fontsize=7, loc="upper right", markerscale=4)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
