@@ -192,7 +192,7 @@ def _runs(dataset: str, job: str, seeds: list[int], out: Path) -> list[tuple[int
     return [(seed, *found[seed]) for seed in sorted(found)]
 
 
-def report(dataset: str, seeds: list[int], out: Path, calibration: dict) -> None:
+def report(dataset: str, seeds: list[int], out: Path, calibration: dict, versus: str = f"{REFERENCE}@generations") -> None:
     costs = calibration["cpu_seconds_per_generation"]
     budget = GENERATIONS * costs[REFERENCE]
     rows = [(s, b, _runs(dataset, job_name(s, b), seeds, out)) for s in STRATEGIES for b in BUDGETS]
@@ -215,11 +215,11 @@ def report(dataset: str, seeds: list[int], out: Path, calibration: dict) -> None
         target = sum(f["modes_covered"] == modes and f["high_quality"] >= 95 and f["reverse_kl"] <= 0.03
                      for f in finals)
         print(f"| {STRATEGIES[strategy][0]} | {budget_kind} | {budget_generations(calibration, strategy, budget_kind)} "
-              f"| {','.join(str(s) for s, _, _ in runs)} | {mean_se(values(finals, 'modes_covered'), 1)} "
+              f"| {_seed_list([s for s, _, _ in runs])} | {mean_se(values(finals, 'modes_covered'), 1)} "
               f"| {mean_se(values(finals, 'high_quality'), 1)} | {mean_se(values(finals, 'reverse_kl'), 3)} "
               f"| {full}/{len(finals)} | {target}/{len(finals)} | {mean_se(cpu, 0) if cpu else '— (kept runs)'} |")
         per_seed.append((job, runs))
-    _differences(rows, modes)
+    _differences(rows, versus)
     print("\nEvery seed (modes / % HQ / reverse KL):\n")
     for job, runs in per_seed:
         cells = "; ".join(f"{seed}: {f['modes_covered']} / {f['high_quality']:.1f} / {f['reverse_kl']:.3f}"
@@ -227,31 +227,41 @@ def report(dataset: str, seeds: list[int], out: Path, calibration: dict) -> None
         print(f"- {job}: {cells}")
 
 
-def _differences(rows, modes: int) -> None:
-    """Each row minus the reference row (E-GAN + packing at its generations): Welch's 95 % interval of the difference of
-    means and the two-sided Mann-Whitney p, per metric (evogan.compare's statistics)."""
+def _differences(rows, versus: str) -> None:
+    """Each row minus the ``versus`` row (a job, e.g. ``pacgan2@compute``) on the seeds both finished: Welch's 95 %
+    interval of the difference of means and the two-sided Mann-Whitney p, per metric (evogan.compare's statistics)."""
     from evogan.compare import mann_whitney_test, welch_interval
 
-    finals = {(s, b): [f for _, f, _ in runs] for s, b, runs in rows}
-    reference = finals.get((REFERENCE, "generations"))
+    finals = {job_name(s, b): {seed: f for seed, f, _ in runs} for s, b, runs in rows}
+    reference = finals.get(versus)
     if not reference:
         return
+    strategy, budget_kind = versus.split("@")
     metrics = (("modes_covered", "modes", 1), ("high_quality", "% HQ", 2), ("reverse_kl", "reverse KL", 3))
-    print(f"\nDifference from {STRATEGIES[REFERENCE][0]} at {GENERATIONS} generations (row minus reference; Welch 95 % "
-          "interval of the difference of means, Mann-Whitney p, two-sided, no correction):\n")
-    print("| strategy | budget | " + " | ".join(label for _, label, _ in metrics) + " |")
-    print("| --- | --- | " + " | ".join("---" for _ in metrics) + " |")
-    for (strategy, budget_kind), these in finals.items():
-        if (strategy, budget_kind) == (REFERENCE, "generations"):
+    print(f"\nDifference from {STRATEGIES[strategy][0]} ({budget_kind}) on the seeds both finished (row minus it; "
+          "Welch 95 % interval of the difference of means, Mann-Whitney p, two-sided, no correction):\n")
+    print("| strategy | budget | seeds | " + " | ".join(label for _, label, _ in metrics) + " |")
+    print("| --- | --- | --- | " + " | ".join("---" for _ in metrics) + " |")
+    for job, these in finals.items():
+        seeds = sorted(set(these) & set(reference))
+        if job == versus or not seeds:
             continue
         cells = []
         for key, _, digits in metrics:
-            a, b = values(these, key), values(reference, key)
+            a, b = values([these[s] for s in seeds], key), values([reference[s] for s in seeds], key)
             low, high = welch_interval(a, b)
             diff = statistics.fmean(a) - statistics.fmean(b)
             interval = "n < 3" if math.isnan(low) else f"[{low:+.{digits}f}, {high:+.{digits}f}]"
             cells.append(f"{diff:+.{digits}f} {interval}, p = {mann_whitney_test(a, b):.3f}")
-        print(f"| {STRATEGIES[strategy][0]} | {budget_kind} | " + " | ".join(cells) + " |")
+        label, budget = STRATEGIES[job.split("@")[0]][0], job.split("@")[1]
+        print(f"| {label} | {budget} | {_seed_list(seeds)} | " + " | ".join(cells) + " |")
+
+
+def _seed_list(seeds: list[int]) -> str:
+    """0,1,2,3 as 0-3; gaps listed."""
+    if seeds and seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 2:
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ",".join(map(str, seeds))
 
 
 def main():
@@ -264,6 +274,8 @@ def main():
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / OUT_NAME))
     parser.add_argument("--datasets", nargs="+", default=["grid"], help="mixtures to run on (evogan's DATASETS)")
     parser.add_argument("--report-only", action="store_true", help="print the table of what has finished; run nothing")
+    parser.add_argument("--versus", default=f"{REFERENCE}@generations", choices=[job_name(s, b) for s in STRATEGIES for b in BUDGETS],
+                        help="the job every row's difference is taken from (default: the reference recipe)")
     parser.add_argument("--keep-partial", action="store_true",
                         help="keep the newest checkpoint of every unfinished run in benchmarks/results; run nothing")
     args = parser.parse_args()
@@ -281,7 +293,8 @@ def main():
             for line in pool.map(lambda item: run(*item, calibration, out), jobs):
                 print(line, flush=True)
     for dataset in args.datasets:
-        report(dataset, args.seeds, out, calibration)
+        report(dataset, args.seeds, out, calibration, args.versus)
+    print("\n" + kept_runs.made_with())
 
 
 if __name__ == "__main__":

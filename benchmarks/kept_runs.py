@@ -99,6 +99,10 @@ def sets(overrides: list[str]) -> list[str]:
     return [item for override in overrides for item in ("--set", override)]
 
 
+#: the run folders ``finished`` read, in order: what ``made_with`` dates
+READ: list[Path] = []
+
+
 def finished(out: Path, dataset: str, strategy: str, seeds: list[int]) -> list[tuple[int, dict, list[dict]]]:
     """(seed, final metrics, metrics history) of each seed that finished, from benchmarks/results or ``out``."""
     runs = []
@@ -106,11 +110,35 @@ def finished(out: Path, dataset: str, strategy: str, seeds: list[int]) -> list[t
         kept = kept_dir(out, dataset, strategy, seed)
         folder = kept if (kept / "metrics.json").exists() else run_dir(out, dataset, strategy, seed)
         if finished_run(folder):
+            READ.append(folder)
             history = []
             if (folder / "metrics.jsonl").exists():
                 history = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]
             runs.append((seed, json.loads((folder / "metrics.json").read_text()), history))
     return runs
+
+
+def _git_date(*args: str) -> str | None:
+    shown = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+    lines = shown.stdout.split()
+    return lines[-1] if shown.returncode == 0 and lines else None
+
+
+def made_with() -> str:
+    """When the runs the report read were made: the dates of the evogan commits in their provenance.json, or (for
+    runs older than provenance records) of the commit that added their metrics.json. A table's date, derived."""
+    dates, commits = [], set()
+    for folder in READ:
+        provenance = folder / "provenance.json"
+        commit = json.loads(provenance.read_text()).get("commit") if provenance.exists() else None
+        commit = commit.removesuffix("+dirty") if commit else None  # a run from a tree with uncommitted changes
+        commits.add(commit)
+        date = ((_git_date("show", "-s", "--format=%cs", commit) if commit else None)
+                or _git_date("log", "--diff-filter=A", "--format=%cs", "--", str(folder / "metrics.json")))
+        if date:
+            dates.append(date)
+    span = f", made {min(dates)} to {max(dates)}" if dates else ""
+    return f"{len(READ)} finished runs{span} (dates of the evogan commits that ran them, or that kept them)."
 
 
 def values(finals: list[dict], key: str) -> list[float]:

@@ -106,6 +106,7 @@ def main():
             for line in pool.map(lambda job: execute(*job, args), jobs):
                 print(line, flush=True)
     report(args)
+    print("\n" + kept_runs.made_with())
 
 
 if __name__ == "__main__":

@@ -56,3 +56,38 @@ def test_the_quick_start_presets_are_the_measured_strategies_key_for_key(preset,
                                                       equal_compute.overrides(strategy, generations, 0))))
     differ = {k: (shipped[k], measured[k]) for k in shipped if shipped[k] != measured[k] and k not in BOOKKEEPING}
     assert not differ
+
+
+def _without_dates(text: str) -> str:
+    """The dates under a table come from git history, which a shallow clone lacks; the numbers must match anyway."""
+    import re
+
+    return re.sub(r"finished runs, made \S+ to \S+ ", "finished runs ", text)
+
+
+@pytest.mark.slow
+def test_the_benchmarks_readme_tables_are_the_committed_results():
+    """Every generated block of benchmarks/README.md is what its --report-only command prints from the committed
+    runs now: a kept run added without regenerating the README, or a table typed in by hand, fails here."""
+    import update_readme
+
+    readme = update_readme.README.read_text()
+    assert len(update_readme.BLOCK.findall(readme)) >= 9
+    assert _without_dates(update_readme.regenerate(readme)) == _without_dates(readme), \
+        "benchmarks/README.md is stale: run python benchmarks/update_readme.py"
+
+
+def test_a_generated_block_must_be_a_report(tmp_path):
+    import update_readme
+
+    for command in ("equal_compute.py --datasets grid", "no_such_script.py --report-only", "../evogan/cli.py --report-only"):
+        with pytest.raises(update_readme.BadBlock, match="must be a script in benchmarks/ with --report-only"):
+            update_readme.regenerate(f"<!-- generated: {command} -->\nold\n<!-- end generated -->")
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- generated: equal_compute.py --report-only --datasets grid --seeds 0 --plan gan@compute"
+                      " -->\ntyped by hand\n<!-- end generated -->\n")
+    assert update_readme.main(["--check", "--readme", str(readme)]) == 1 and "typed by hand" in readme.read_text()
+    assert update_readme.main(["--readme", str(readme)]) == 0
+    text = readme.read_text()
+    assert "typed by hand" not in text and "| GAN (batch 256) | compute | 37500 | 0 |" in text
+    assert update_readme.main(["--check", "--readme", str(readme)]) == 0
