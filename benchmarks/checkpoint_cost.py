@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from evogan import Config, Experiment
-from evogan.checkpoint import experiment_state, save_checkpoint
+from evogan.io.checkpoint import experiment_state, save_checkpoint
 
 
 def main():

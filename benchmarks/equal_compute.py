@@ -38,7 +38,7 @@ from pathlib import Path
 import kept_runs
 from kept_runs import ENGINE_DEFAULTS, PRESETS, RESULTS, ROOT, finished, mean_se, values
 
-from evogan.provenance import read_cpu_seconds
+from evogan.io.provenance import read_cpu_seconds
 
 EGAN = ["minimax", "heuristic", "least_squares"]
 REFERENCE = "egan_pack2"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evogan import plots
+from evogan.io import plots
 from evogan.data import DATASETS
 from evogan.config import load_config
 

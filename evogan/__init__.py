@@ -13,26 +13,29 @@ from importlib import import_module
 
 from .config import Config, ConfigError, load_config
 from .errors import TrainingFailed
-from .registry import Registry
+from .core.registry import Registry
+from . import _moved
+
+_moved.install()  # old import paths (evogan.checkpoint, evogan.deme, ...) keep working
 
 __version__ = "0.1.0"
 
 _LAZY = {  # torch and friends load on first use: `evogan run` with a typo answers before importing them
-    "Individual": "evogan.individual",
-    "derive_seed": "evogan.seeding",
+    "Individual": "evogan.core.individual",
+    "derive_seed": "evogan.core.seeding",
     "Experiment": "evogan.experiment",
-    "build_strategy": "evogan.strategy",
-    "ea_gan": "evogan.algorithms",
-    "vary": "evogan.algorithms",
-    "breed": "evogan.algorithms",
+    "build_strategy": "evogan.core.strategy",
+    "ea_gan": "evogan.core.algorithms",
+    "vary": "evogan.core.algorithms",
+    "breed": "evogan.core.algorithms",
     "run": "evogan.runner",
     "DATASETS": "evogan.data",
     "ADVERSARIES": "evogan.adversaries",
     "BACKENDS": "evogan.parallel",
     "MODELS": "evogan.models",
     "mixture_metrics": "evogan.metrics",
-    "load_run": "evogan.results",
-    "export_generator": "evogan.export",
+    "load_run": "evogan.io.results",
+    "export_generator": "evogan.io.export",
 }
 
 __all__ = ["Config", "ConfigError", "TrainingFailed", "load_config", "Individual", "Registry", "derive_seed", *_LAZY]

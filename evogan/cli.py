@@ -12,7 +12,7 @@ from pathlib import Path
 from .config import PRESETS, ConfigError, config_reference, config_to_toml, load_config, parse_sweeps, presets
 from . import __version__
 from .errors import TrainingFailed
-from .outputs import output_file
+from .io.outputs import output_file
 from .plugins import resolve_plugin_paths
 
 __all__ = ["main"]
@@ -138,7 +138,7 @@ def _config(args) -> int:
 
 
 def _export(args) -> int:
-    from .export import export_generator
+    from .io.export import export_generator
 
     out = export_generator(args.run_dir, args.out, member=args.member, island=args.island, mixture=args.mixture)
     call = "(z, component)" if args.mixture else "(z)"

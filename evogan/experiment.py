@@ -9,23 +9,23 @@ import torch
 import fitness
 import operators
 
-from .adam import adam_init
+from .core.adam import adam_init
 from .adversaries import ADVERSARIES, NeighbourhoodAdversary
-from .algorithms import make_statistics
+from .core.algorithms import make_statistics
 from .allocator import tune_malloc
 from .config import Config, ConfigError
 from .data import DATASETS
-from .deme import Deme, evolve_demes, sample_demes
-from .individual import Individual
+from .core.deme import Deme, evolve_demes, sample_demes
+from .core.individual import Individual
 from .memory import check_memory
 from .models import build_models
-from .islands import attach_islands
-from .niches import attach_niches
+from .populations.islands import attach_islands
+from .populations.niches import attach_niches
 from .parallel import BACKENDS, BreedingKit
 from .plugins import load_plugins
-from .sampling import sample_population
-from .seeding import derive_seed, torch_generator
-from .strategy import build_strategy, mutation_arguments
+from .core.sampling import sample_population
+from .core.seeding import derive_seed, torch_generator
+from .core.strategy import build_strategy, mutation_arguments
 
 __all__ = ["Experiment", "resolve_device"]
 

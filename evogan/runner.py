@@ -28,20 +28,20 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
-from .algorithms import TrainingDiverged, mutation_names
-from .checkpoint import (DamagedCheckpoint, check_fits, checkpoint_files, experiment_state, load_latest_checkpoint,
+from .core.algorithms import TrainingDiverged, mutation_names
+from .io.checkpoint import (DamagedCheckpoint, check_fits, checkpoint_files, experiment_state, load_latest_checkpoint,
                          plain, restore_experiment, save_checkpoint)
 from .config import (Config, ConfigError, config_to_dict, config_to_toml, flat_config, load_config,
                      unsafe_to_resume)
 from .errors import IslandLost, TrainingFailed
 from .experiment import Experiment
-from .locking import LOCK_NAME, folder_lock
-from .logfiles import AppendLog, LogWriter
+from .io.locking import LOCK_NAME, folder_lock
+from .io.logfiles import AppendLog, LogWriter
 from .parallel.kit import tree_map
-from .progress import Progress
-from .provenance import write_provenance
-from .run_figures import RunFigures
-from .tensorboard import require_tensorboard
+from .io.progress import Progress
+from .io.provenance import write_provenance
+from .io.run_figures import RunFigures
+from .io.tensorboard import require_tensorboard
 
 __all__ = ["run", "resume", "make_run_dir", "flatten_record", "summary_line", "finished"]
 

@@ -17,7 +17,7 @@ import math
 
 import torch
 
-from evogan.sampling import generate
+from evogan.core.sampling import generate
 
 from .registry import FITNESSES
 

@@ -1,6 +1,6 @@
 """The fitness registry: name → fn(f_q, f_d, gamma) -> fitness values tuple."""
 
-from evogan.registry import Registry
+from evogan.core.registry import Registry
 
 __all__ = ["FITNESSES"]
 

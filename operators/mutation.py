@@ -6,9 +6,9 @@ from typing import Callable, Sequence
 
 import torch
 
-from evogan.adam import adam_step
-from evogan.individual import Individual
-from evogan.sampling import generate_training
+from evogan.core.adam import adam_step
+from evogan.core.individual import Individual
+from evogan.core.sampling import generate_training
 
 __all__ = ["mutate"]
 

@@ -1,6 +1,6 @@
 """The operator registries. Users add their own with ``LOSSES.register(name, fn)``."""
 
-from evogan.registry import Registry
+from evogan.core.registry import Registry
 
 __all__ = ["LOSSES", "MODIFIERS", "SELECTIONS", "LATENTS"]
 

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from evogan import Config
-from evogan.adam import adam_init
-from evogan.individual import Individual
+from evogan.core.adam import adam_init
+from evogan.core.individual import Individual
 
 torch.set_num_threads(1)
 

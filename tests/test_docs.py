@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from evogan.config import Config, config_reference, config_to_dict, flat_config
-from evogan.registry import Registry
+from evogan.core.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs"))
@@ -44,7 +44,7 @@ def test_the_contracts_page_lists_every_registry_where_it_lives_and_its_config_k
 
 def test_every_module_of_the_api_reference_is_public_and_importable():
     names = docs_hooks.modules()
-    assert {"evogan", "evogan.compare", "evogan.export", "evogan.adversaries", "operators", "fitness"} <= set(names)
+    assert {"evogan", "evogan.compare", "evogan.io.export", "evogan.adversaries", "operators", "fitness"} <= set(names)
     assert not any(part.startswith("_") for name in names for part in name.split("."))
     assert f"## `evogan.compare`\n\n::: evogan.compare" in docs_hooks.api_reference()
 

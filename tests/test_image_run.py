@@ -59,7 +59,7 @@ def test_max_seconds_stops_the_run_and_measures_at_the_stop(tmp_path):
 
 
 def test_interpolation_endpoints_are_the_two_latents():
-    from evogan.figures import interpolation_latents
+    from evogan.io.figures import interpolation_latents
 
     z1, z2 = torch.zeros(2, 3), torch.ones(2, 3)
     z = interpolation_latents(z1, z2, 5)

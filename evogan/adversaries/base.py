@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..registry import Registry
+from ..core.registry import Registry
 
 __all__ = ["ADVERSARIES", "Judge", "gradient_norm", "pack", "per_sample"]
 

@@ -39,7 +39,7 @@ import torch
 from fitness.egan import quality
 
 from ..models.autoencoder import build_autoencoder
-from ..seeding import torch_generator
+from ..core.seeding import torch_generator
 from .base import ADVERSARIES, Judge, gradient_norm
 
 __all__ = ["BoundaryEquilibriumAdversary", "BeganCSAdversary", "reconstruction_error", "kl_to_standard_normal"]

@@ -26,7 +26,7 @@ import numpy as np
 
 from fitness.egan import diversity
 
-from ..seeding import numpy_generator
+from ..core.seeding import numpy_generator
 
 __all__ = ["NeighbourhoodAdversary", "NeighbourhoodJudge", "FITNESS_MODES"]
 
@@ -103,7 +103,7 @@ class NeighbourhoodAdversary:
 
     def state_dict(self) -> dict:
         """``own``'s state, and the neighbourhood under ``"neighbourhood"`` (for an exact resume)."""
-        from ..checkpoint import individual_state
+        from ..core.state import individual_state
 
         return {**self.own.state_dict(), "neighbourhood": {
             "generators": [individual_state(g) for g in self.generators],
@@ -111,7 +111,7 @@ class NeighbourhoodAdversary:
 
     def load_state_dict(self, state: dict) -> None:
         """``own``'s state; the neighbourhood too when ``state`` has one (an adopted discriminator has none)."""
-        from ..checkpoint import individual_from_state
+        from ..core.state import individual_from_state
 
         self.own.load_state_dict({k: v for k, v in state.items() if k != "neighbourhood"})
         if "neighbourhood" in state:

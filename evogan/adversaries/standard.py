@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from fitness.egan import quality
 
 from ..config import ConfigError
-from ..seeding import torch_generator
+from ..core.seeding import torch_generator
 from .base import ADVERSARIES, Judge, gradient_norm, pack, per_sample
 
 __all__ = ["StandardAdversary"]

@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ..plots import METRIC_TITLES, plain_text, scatter_samples  # noqa: E402
+from ..io.plots import METRIC_TITLES, plain_text, scatter_samples  # noqa: E402
 from ._stats import LOWER_IS_BETTER, MACHINE_DEPENDENT, MIN_SEEDS, TARGETS  # noqa: E402
 
 __all__ = ["write_summary", "write_report", "plot_comparison", "estimate"]

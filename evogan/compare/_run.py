@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..config import (Config, ConfigError, apply_overrides, changed_keys, config_from_dict, config_to_dict,
                       flat_config, load_config, parse_sweeps)
-from ..locking import folder_lock
+from ..io.locking import folder_lock
 from ._budget import cpu_seconds_per_generation, equal_compute_generations
 from ._report import plot_comparison, write_report, write_summary
 from ._stats import summarise
@@ -146,7 +146,7 @@ class _Announcer:
 
 def _final_metrics(run_dir: Path) -> dict:
     """metrics.json with the run's CPU seconds from provenance.json (None for a run of an evogan without it)."""
-    from ..provenance import read_cpu_seconds
+    from ..io.provenance import read_cpu_seconds
 
     return {**json.loads((run_dir / "metrics.json").read_text()), "cpu_seconds": read_cpu_seconds(run_dir)}
 

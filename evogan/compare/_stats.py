@@ -4,7 +4,7 @@ Every strategy is compared with the first one (the baseline), metric by metric, 
 
 - ``diff``: mean minus the baseline's mean, with a 95 % Welch t interval (Welch–Satterthwaite degrees of
   freedom). A percentile bootstrap was used before: on null data it excluded 0 in 18 % of draws at n = 3 and
-  10 % at n = 5; the t interval keeps its 5 % there (tests/evogan/test_compare.py simulates it);
+  10 % at n = 5; the t interval keeps its 5 % there (tests/evogan/compare/test_compare.py simulates it);
 - ``hedges_g``: the standardised mean difference (pooled sample std), bias-corrected for small n;
 - neither below ``MIN_SEEDS`` seeds per strategy, where they mean little (the table says so);
 - metrics with a target value (the near-mode spreads, 1 = as wide as the data's modes) are judged, tested and

@@ -144,7 +144,7 @@ class ParallelConfig:
 @dataclass
 class ScheduleConfig:
     g: str = _opt("constant", "generator learning-rate schedule over the generations: constant, linear, cosine or step "
-                  "(names in evogan.schedule.SCHEDULES; a function of the generation, exact on resume)")
+                  "(names in evogan.core.schedule.SCHEDULES; a function of the generation, exact on resume)")
     d: str = _opt("constant", "discriminator learning-rate schedule (same names as schedule.g)")
     final: float = _opt(0.1, "linear / cosine: the learning rate at the last generation, as a fraction of lr_g / lr_d",
                         lo=0.0, hi=1.0)

@@ -11,7 +11,7 @@ import math
 from typing import Any, get_args, get_origin, get_type_hints
 
 from ..errors import ConfigError
-from ..topology import topology
+from ..populations.topology import topology
 
 __all__ = ["suggest", "validate", "check_combinations"]
 
@@ -128,7 +128,7 @@ def _check_simultaneous(config) -> None:
 
 
 def _check_islands(config) -> None:
-    """The islands' keys against each other and the rest (the topology itself is checked in evogan.islands)."""
+    """The islands' keys against each other and the rest (the topology itself is checked in evogan.populations.islands)."""
     islands = config.islands
     neighbours = topology(islands.topology, islands.count, islands.rows)
     most = max(len(senders) for senders in neighbours)

@@ -6,7 +6,7 @@ also have ``shape`` (C, H, W) and ``metric_samples`` (how many generated
 samples their metrics want).
 """
 
-from ..registry import Registry
+from ..core.registry import Registry
 
 __all__ = ["DATASETS"]
 

@@ -9,7 +9,7 @@ and ends in one logit.
 BatchNorm and evolution: the generator's running averages are buffers in each
 individual's weights; the engine clones them for every child, so a child's
 training step never touches its parent's or a sibling's statistics (see
-``evogan.sampling``). The discriminator normalises with batch statistics only
+``evogan.core.sampling``). The discriminator normalises with batch statistics only
 (``track_running_stats=False``): it has no buffers, so scoring one child
 leaves nothing behind that could change the score of the next, and the
 results do not depend on the order children are evaluated in.

@@ -43,7 +43,7 @@ class MLP(nn.Sequential):
     - ``forward`` calls each layer's ``forward`` directly: hooks on the MLP itself run, hooks on its single
       layers do not.
     - ``forward_with(weights, x)`` is ``functional_call(self, weights, (x,))`` without swapping the weights in
-      and out of the layers (what ``evogan.sampling.run_with`` uses for individuals); it falls back to
+      and out of the layers (what ``evogan.core.sampling.run_with`` uses for individuals); it falls back to
       ``functional_call`` when a layer other than a plain ``nn.Linear`` or ``nn.BatchNorm1d`` holds parameters
       or buffers.
     Together they took evogan's E-GAN generation from 1.21x to 1.15x a hand-written loop (benchmarks/README.md).

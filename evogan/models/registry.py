@@ -8,7 +8,7 @@ from functools import partial
 from torch import nn
 
 from ..config import ConfigError
-from ..registry import Registry
+from ..core.registry import Registry
 from .activations import EntropyAdjustedLeakyReLU, EntropySensitiveActivation
 
 __all__ = ["MODELS", "build_models", "DEFAULT_FAMILY", "generator_activation", "discriminator_activation"]

@@ -15,7 +15,7 @@ training), with three methods:
 cluster; Ray is imported only when that backend is used.
 """
 
-from ..islands import ISLAND_BACKENDS
+from ..populations.islands import ISLAND_BACKENDS
 from .registry import BACKENDS
 from .inprocess import InProcessBackend
 from .vectorized import VectorizedBackend

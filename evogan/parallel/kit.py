@@ -10,9 +10,9 @@ from typing import Callable
 import torch
 from deap import base
 
-from ..algorithms import breed as default_breed
-from ..algorithms import mutation_names
-from ..individual import Genome, Individual
+from ..core.algorithms import breed as default_breed
+from ..core.algorithms import mutation_names
+from ..core.individual import Genome, Individual
 
 __all__ = ["BreedingKit", "tree_map", "move", "pack", "unpack", "WireTensor"]
 

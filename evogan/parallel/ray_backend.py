@@ -33,7 +33,7 @@ from ..allocator import tune_malloc
 from ..config import ConfigError
 from ..errors import TrainingFailed
 from ..plugins import load_plugins, resolve_plugin_paths
-from ..sampling import split_evenly
+from ..core.sampling import split_evenly
 from . import _ray_reaper as _reaper
 from .kit import pack, unpack
 

@@ -20,9 +20,9 @@ import torch
 
 from ..config import ConfigError
 from ..errors import IslandLost, TrainingFailed
-from ..islands import arrived, island_config
+from ..populations.islands import arrived, island_config
 from ..plugins import resolve_plugin_paths
-from ..sampling import generate, split_evenly
+from ..core.sampling import generate, split_evenly
 from .kit import pack, unpack
 from .ray_backend import connect, disconnect, prepare_actor
 
@@ -128,7 +128,7 @@ class _IslandActor:
 
 
 class RemoteDeme:
-    """A deme that lives in an island actor, with the methods of :class:`~evogan.deme.Deme`; ``autonomous``: it
+    """A deme that lives in an island actor, with the methods of :class:`~evogan.core.deme.Deme`; ``autonomous``: it
     evolves on its own, in epochs between exchanges (asynchronous islands), not generation by generation."""
 
     remote = True

@@ -35,13 +35,13 @@ from functools import partial
 import torch
 from torch.func import grad, vmap
 
-from ..adam import adam_step_
-from ..algorithms import breed as default_breed
+from ..core.adam import adam_step_
+from ..core.algorithms import breed as default_breed
 from ..config import ConfigError
-from ..individual import Individual
+from ..core.individual import Individual
 from ..models.activations import EntropyAdjustedLeakyReLU, EntropySensitiveActivation
 from ..models.mlp import PacGANBatchNorm
-from ..sampling import set_mode, run_with
+from ..core.sampling import set_mode, run_with
 from .registry import BACKENDS
 
 __all__ = ["VectorizedBackend"]

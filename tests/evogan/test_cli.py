@@ -129,7 +129,7 @@ def test_console_script(tmp_path):
 def test_operator_rate_smoothing_has_no_edge_dip():
     import numpy as np
 
-    from evogan.plots import _moving_average
+    from evogan.io.plots import _moving_average
 
     rate = _moving_average(np.full(50, 1.0), np.full(50, 4.0), 25)
     assert np.allclose(rate, 0.25)

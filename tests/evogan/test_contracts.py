@@ -15,7 +15,7 @@ from deap import tools
 import operators
 from evogan import Config, Experiment
 from evogan.errors import OperatorContractError
-from evogan.seeding import numpy_generator
+from evogan.core.seeding import numpy_generator
 
 SMALL = dict(generations=6, population_size=3, batch_size=16, eval_batch_size=32, p_cross=0.0,
              model={"hidden": 8, "g_layers": 1, "d_layers": 1}, log={"progress": False, "plots": False})

@@ -13,12 +13,12 @@ import pytest
 import torch
 
 from evogan import ConfigError
-from evogan.checkpoint import DamagedCheckpoint, check_fits, experiment_state
+from evogan.io.checkpoint import DamagedCheckpoint, check_fits, experiment_state
 from evogan.compare import compare
 from evogan.compare._report import _markdown
 from evogan.config import load_config
 from evogan.experiment import Experiment
-from evogan.logfiles import AppendLog, LogWriter
+from evogan.io.logfiles import AppendLog, LogWriter
 from evogan.plugins import load_plugins
 
 pytestmark = pytest.mark.timeout(300)
@@ -125,7 +125,7 @@ def test_a_checkpoint_with_nan_weights_does_not_fit(small_config):
 def test_a_resume_passes_over_a_checkpoint_with_nan_weights_to_the_sound_one_before(tmp_path):
     """Before, a NaN checkpoint was resumed, the run diverged at once and the message named that same checkpoint as
     the good one "from before it"; now it does not fit, and the resume ends as the uninterrupted run does."""
-    from evogan.checkpoint import read_checkpoint, save_checkpoint
+    from evogan.io.checkpoint import read_checkpoint, save_checkpoint
     from evogan.runner import resume, run
 
     config = load_config(None, TINY + ["generations=6", "log.checkpoint_every=2", "log.plots=false"])

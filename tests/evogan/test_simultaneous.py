@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from evogan import Config, ConfigError, Experiment
-from evogan.seeding import derive_seed, torch_generator
+from evogan.core.seeding import derive_seed, torch_generator
 
 SETTINGS = dict(population_size=1, mutations=["heuristic"], p_cross=0.0, d_steps=1, g_steps=1, batch_size=8,
                 eval_batch_size=8, generations=1, lr_g=1e-3, lr_d=2e-3, model={"hidden": 6, "g_layers": 1, "d_layers": 1},

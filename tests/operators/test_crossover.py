@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from evogan.individual import Individual
+from evogan.core.individual import Individual
 from operators import heuristic, mutate, on_the_fly_crossover
 from tests.conftest import Affine1D, LinearD, affine_individual
 from tests.operators.test_mutation import mutate_affine

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from evogan.adam import adam_step
+from evogan.core.adam import adam_step
 from operators import heuristic, mutate
 from operators.latent import uniform
 from tests.conftest import Affine1D, LinearD, affine_individual, sigmoid

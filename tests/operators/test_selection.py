@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from evogan.individual import Individual
+from evogan.core.individual import Individual
 from operators import SELECTIONS, select_best, select_lineage, select_nsga2, select_random
 
 

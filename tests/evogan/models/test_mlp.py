@@ -9,7 +9,7 @@ from torch.func import functional_call, vmap
 
 from evogan.models import MLP, mlp_discriminator, mlp_generator
 from evogan.models.activations import EntropySensitiveActivation
-from evogan.sampling import run_with
+from evogan.core.sampling import run_with
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from torch.func import functional_call, vmap
 from evogan import Config, Experiment
 from evogan.models import MLP, build_models, mlp_discriminator, mlp_generator
 from evogan.models.mlp import Maxout
-from evogan.sampling import run_with
+from evogan.core.sampling import run_with
 
 REFERENCE = {"g_hidden": 400, "d_hidden": 200, "g_layers": 4, "d_layers": 3, "g_norm": "batch",
              "d_activation": "maxout", "maxout_pieces": 5, "init_std": 0.02}

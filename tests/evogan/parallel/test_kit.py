@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from evogan import Experiment
-from evogan.algorithms import Recipe
+from evogan.core.algorithms import Recipe
 from evogan.parallel import BreedingKit, move, pack, unpack
 from evogan.parallel.kit import WireTensor, tree_map
-from evogan.seeding import torch_generator
+from evogan.core.seeding import torch_generator
 from tests.conftest import affine_individual
 
 

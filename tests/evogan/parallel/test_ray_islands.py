@@ -10,9 +10,9 @@ import torch
 
 from evogan import Config, ConfigError, Experiment
 from evogan.errors import IslandLost
-from evogan.checkpoint import experiment_state, restore_experiment
+from evogan.io.checkpoint import experiment_state, restore_experiment
 
-from ..test_islands import SMALL
+from ..populations.test_islands import SMALL
 
 pytestmark = pytest.mark.timeout(600)
 ISLANDS = {"count": 3, "migration_every": 2, "mixture": "evolved", "mixture_steps": 4, "discriminators": True}
