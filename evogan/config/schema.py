@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .validation import check_combinations, validate
 
 __all__ = ["Config", "DataConfig", "ModelConfig", "MetricsConfig", "LogConfig", "ParallelConfig", "ScheduleConfig",
-           "DynganConfig", "IslandsConfig"]
+           "DynganConfig", "IslandsConfig", "GenesConfig"]
 
 
 def _opt(default, doc, *, lo=None, hi=None, lo_open=False, hi_open=False, choices=None, empty=False):
@@ -206,6 +206,16 @@ class IslandsConfig:
 
 
 @dataclass
+class GenesConfig:
+    lr_sigma: float = _opt(0.0, "self-adaptive generator learning rate: each member carries a factor on lr_g (and its "
+                           "schedule); a child's is its parent's times exp(lr_sigma * N(0, 1)), and it lives or dies "
+                           "with the child, so selection tunes it (Lipizzaner mutates lr likewise). 0: off", lo=0.0,
+                           hi=2.0)
+    lr_min: float = _opt(0.1, "lowest factor a member's lr may reach (a fraction of lr_g)", lo=0.0, lo_open=True, hi=1.0)
+    lr_max: float = _opt(10.0, "highest factor a member's lr may reach (a multiple of lr_g)", lo=1.0, hi=1000.0)
+
+
+@dataclass
 class Config:
     name: str = _opt("", "experiment name; runs go to runs/<name>/<timestamp>/ (default: the config file's stem, or 'default')")
     seed: int = _opt(0, "run seed: every random draw derives from it, so a run is reproducible", lo=0)
@@ -288,6 +298,7 @@ class Config:
     dyngan: DynganConfig = field(default_factory=DynganConfig, metadata={"doc": "DynGAN collapse detection and niches"})
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig, metadata={"doc": "learning-rate schedules"})
     islands: IslandsConfig = field(default_factory=IslandsConfig, metadata={"doc": "islands (demes exchanging migrants)"})
+    genes: GenesConfig = field(default_factory=GenesConfig, metadata={"doc": "self-adaptive genes (inherited, mutated hyperparameters)"})
 
     def __post_init__(self):
         validate(self)

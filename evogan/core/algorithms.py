@@ -63,10 +63,14 @@ def mutation_names(toolbox) -> list[str]:
     return [name[len("mutate_"):] for name in vars(toolbox) if name.startswith("mutate_")]
 
 
-def vary(population, generation: int, *, toolbox, seed: int, lr_g=None) -> list[Recipe]:
+def vary(population, generation: int, *, toolbox, seed: int, lr_g=None, lr_sigma: float = 0.0,
+         lr_bounds: tuple[float, float] = (0.1, 10.0)) -> list[Recipe]:
     """One recipe per parent and mutation; the crossover picks each recipe's donor.
 
-    ``lr_g(generation)``, when given, is the scheduled generator learning rate every recipe carries.
+    ``lr_g(generation)``, when given, is the scheduled generator learning rate every recipe carries. With
+    ``lr_sigma`` > 0 the rate is self-adaptive: a child's factor on it (``lineage["genes"]["lr_g"]``, inherited) is
+    its parent's (1 for a first member) times exp(lr_sigma * z), z ~ N(0, 1) from the stream (seed, generation,
+    "genes", i, name), clipped to ``lr_bounds``; the child trains at ``lr_g(generation)`` times its factor.
     """
     lr = lr_g(generation) if lr_g is not None else None
     recipes = []
@@ -82,7 +86,13 @@ def vary(population, generation: int, *, toolbox, seed: int, lr_g=None) -> list[
                 "parents": parents,
             }
             seed_i = derive_seed(seed, generation, "child", i, name)
-            recipes.append(Recipe(parent, donor if crossed else None, name, seed_i, lineage, lr))
+            child_lr = lr
+            if lr_sigma:
+                z = numpy_generator(seed, generation, "genes", i, name).standard_normal()
+                factor = parent.lineage.get("genes", {}).get("lr_g", 1.0) * math.exp(lr_sigma * z)
+                lineage["genes"] = {"lr_g": min(max(factor, lr_bounds[0]), lr_bounds[1])}
+                child_lr = lr * lineage["genes"]["lr_g"]
+            recipes.append(Recipe(parent, donor if crossed else None, name, seed_i, lineage, child_lr))
     return recipes
 
 
@@ -218,11 +228,18 @@ def ea_generation(population, toolbox, gen, *, stats=None, halloffame=None, logb
             kept_parents=kept,
             d_loss=d_loss,
             survivors=" ".join(ind.lineage["operator"] for ind in population),
+            **_gene_columns(population),
             seconds=time.perf_counter() - started,
             **getattr(toolbox, "diagnostics", dict)(),
             **_compile(stats, valid),
         )
     return invalid_streak
+
+
+def _gene_columns(population) -> dict:
+    """The population's mean self-adaptive factors (``lr_g_factor``), when its members carry genes."""
+    genes = [ind.lineage["genes"] for ind in population if "genes" in ind.lineage]
+    return {f"{name}_factor": float(np.mean([g[name] for g in genes])) for name in (genes[0] if genes else {})}
 
 
 def ea_gan(population, toolbox, ngen, *, stats=None, halloffame=None, logbook=None, start_gen=1, callback=None):

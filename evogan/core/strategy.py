@@ -162,8 +162,15 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         batch_size=config.samples("eval_batch_size"), seed=config.seed,
     )
     toolbox.register("diagnostics", adversary.diagnostics)
-    toolbox.register("vary", algorithms.vary, toolbox=toolbox, seed=config.seed, lr_g=schedule_for(config, "g"))
+    lr_g = schedule_for(config, "g")
+    if config.genes.lr_sigma and lr_g is None:  # a member's factor needs a rate to scale
+        lr_g = partial(_constant, config.lr_g)
+    toolbox.register("vary", algorithms.vary, toolbox=toolbox, seed=config.seed, lr_g=lr_g,
+                     lr_sigma=config.genes.lr_sigma, lr_bounds=(config.genes.lr_min, config.genes.lr_max))
     toolbox.register("breed", algorithms.breed, toolbox=toolbox)
     toolbox.register("adversarial_step", algorithms.STEPS[config.update])
     return toolbox
 
+
+def _constant(value: float, generation: int) -> float:
+    return value

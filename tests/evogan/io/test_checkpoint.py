@@ -110,8 +110,9 @@ def crash_after(run_dir: Path, generation: int, into: Path) -> Path:
         {"parallel": {"backend": "vectorized"}},
         {"schedule": {"g": "cosine", "d": "linear", "final": 0.05, "warmup": 2}, "pack": 2,
          "model": {"hidden": 16, "g_layers": 2, "d_layers": 2, "g_norm": "batch", "d_activation": "maxout"}},
+        {"genes": {"lr_sigma": 0.3}, "schedule": {"g": "cosine"}},
     ],
-    ids=["egan", "began_v3", "dyngan", "vectorized", "schedule-pack-pacgan-nets"],
+    ids=["egan", "began_v3", "dyngan", "vectorized", "schedule-pack-pacgan-nets", "self-adaptive-lr"],
 )
 def test_resume_restores_every_kind_of_state_exactly(tmp_path, extra):
     reference = run(small(**extra), tmp_path / "a")
@@ -121,6 +122,8 @@ def test_resume_restores_every_kind_of_state_exactly(tmp_path, extra):
     assert state["generation"] == 12
     if "dyngan" in extra:
         assert len(state["experiment"]["niches"]["others"]) >= 1  # the resumed part had niches to restore
+    if "genes" in extra:
+        assert all("genes" in member["lineage"] for member in state["experiment"]["population"])
 
 
 def test_a_truncated_checkpoint_falls_back_to_the_previous_one(tmp_path):

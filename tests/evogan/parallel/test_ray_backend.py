@@ -49,6 +49,20 @@ def assert_same_population(a, b):
         assert all(torch.equal(x.adam["exp_avg_sq"][k], y.adam["exp_avg_sq"][k]) for k in x.adam["exp_avg_sq"])
 
 
+def test_self_adaptive_rates_on_ray_give_the_inprocess_run(ray_session):
+    """Each child's own rate travels in its recipe: the workers train every child at it, bit for bit."""
+    import dataclasses
+
+    def config(**parallel):
+        base = ring_config(generations=3, **parallel)
+        return dataclasses.replace(base, genes=dataclasses.replace(base.genes, lr_sigma=0.5))
+
+    expected, got = evolve(config()), evolve(config(backend="ray", workers=2))
+    assert got[0] == expected[0] and got[1] == expected[1]
+    assert_same_population(got[2], expected[2])
+    assert len({ind.lineage["genes"]["lr_g"] for ind in got[2]}) == 2
+
+
 def wait_for_free_cpus(ray, n=2, seconds=20.0) -> float:
     deadline = time.time() + seconds
     while time.time() < deadline:

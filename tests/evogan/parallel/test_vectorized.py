@@ -35,6 +35,7 @@ def assert_same_run(a: Experiment, b: Experiment, rel=1e-5):
         for k in p:
             torch.testing.assert_close(q[k], p[k], rtol=rel, atol=1e-6)
         assert p.adam["step"] == q.adam["step"]
+        assert p.lineage.get("genes") == q.lineage.get("genes")
 
 
 @pytest.mark.parametrize(
@@ -48,8 +49,10 @@ def assert_same_run(a: Experiment, b: Experiment, rel=1e-5):
         {"model": {"hidden": 16, "g_layers": 2, "d_layers": 2, "g_norm": "batch", "d_activation": "maxout",
                    "maxout_pieces": 3, "init_std": 0.02}, "pack": 4,
          "schedule": {"g": "cosine", "d": "step", "milestones": [3], "warmup": 1}},
+        {"genes": {"lr_sigma": 0.3}},
     ],
-    ids=["egan", "entropy-2-steps", "began_v3", "esa-ealrelu", "cft-mr-nsga2", "pacgan-nets-pack-schedule"],
+    ids=["egan", "entropy-2-steps", "began_v3", "esa-ealrelu", "cft-mr-nsga2", "pacgan-nets-pack-schedule",
+         "self-adaptive-lr"],
 )
 def test_vectorised_equals_in_process(extra):
     assert_same_run(evolve("inprocess", **extra), evolve("vectorized", **extra))
