@@ -16,6 +16,15 @@ __all__ = ["plot_samples", "plot_mode_counts", "plot_islands", "plot_fitness", "
            "plain_text"]
 
 
+def _save(fig, path: Path, unused=()) -> None:
+    """Blank the panels a grid of axes did not fill, then write the figure and free it."""
+    for ax in unused:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def plain_text(plot):
     """Run ``plot`` with matplotlib's mathtext off: names from configs and plugins (``a$^$b``) are shown as
     written, instead of being parsed as TeX, which fails after the run's work is done."""
@@ -66,11 +75,7 @@ def plot_samples(snapshots: dict[int, np.ndarray], centres: np.ndarray, path: Pa
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
     for ax, gen in zip(axes.flat, gens):
         scatter_samples(ax, snapshots[gen], centres, f"generation {gen}")
-    for ax in list(axes.flat)[len(gens):]:
-        ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path, unused=list(axes.flat)[len(gens):])
 
 
 @plain_text
@@ -110,9 +115,7 @@ def plot_mode_counts(counts, path: Path, weights=None, title: str = "") -> None:
         ax.set_ylim(0, max(counts.max(), expected.max(), 1.0) * 1.3)  # no high-quality sample at all: still an axis
         ax.legend(fontsize=8, loc="upper center", ncol=3, frameon=False)
         ax.set_title(f"{title}{int((counts > 0).sum())} of {k} modes reached (red: dropped)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 @plain_text
@@ -144,9 +147,7 @@ def plot_islands(rows: list[dict], path: Path, samples: list | None = None, cent
             scatter_samples(axes[2], points, centres if k == len(samples) - 1 else None,
                             "final samples of each island", color=colours[k % 10], label=f"island {k}")
         axes[2].legend(fontsize=7, loc="upper right", markerscale=4)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 #: the fitness panel's title for each fitness in fitness.FITNESSES (another name is shown as itself)
@@ -204,9 +205,7 @@ def plot_fitness(rows: list[dict], path: Path, fitness: str = "egan", learning_r
         axes[4].legend(fontsize=7, loc="best")
     for ax in axes[:5]:
         ax.set_xlabel("generation")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 @plain_text
@@ -229,9 +228,7 @@ def plot_operators(rows: list[dict], mutations: list[str], path: Path, window: i
         ax.set_ylim(0, 1)
         ax.set_ylabel("share of survivors")
         ax.set_xlabel("generation")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 #: metric key → panel title, in panel order; a run plots the keys its dataset reports
@@ -276,11 +273,7 @@ def _panels(rows: list[dict], keys: list[str], titles: dict, path: Path, *, x: s
         if key in ("modes_covered", "modes"):
             ax.axhline(rows[0]["n_modes"], color="tab:red", lw=0.8, ls="--", label=f"all {rows[0]['n_modes']} modes")
             ax.legend(fontsize=8, loc="lower right")
-    for ax in list(axes.flat)[len(keys):]:
-        ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path, unused=list(axes.flat)[len(keys):])
 
 
 @plain_text
@@ -323,6 +316,4 @@ def plot_partitions(history: list[dict], pool: np.ndarray, partitions: list[np.n
             axes[0, 1].scatter(pool[members, 0], pool[members, 1], s=3, label=f"niche {i}", rasterized=True)
         axes[0, 1].set_aspect("equal")
         axes[0, 1].set_title("final partitions of the real pool", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
