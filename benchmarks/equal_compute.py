@@ -67,7 +67,15 @@ STRATEGIES = {
     "pacgan2_mu2": ("2 PacGAN2 generators, mixed (256 packs)",
                     ["population_size=2", "mutations=['heuristic']", "p_cross=0.0", "pack=2", "batch_size=256",
                      "eval_batch_size=128", "selection='lineage'"]),
+    # self-adaptation (genes.lr_sigma): each child's lr_g factor mutated log-normally and selected with the child
+    "egan_pack2_256_genes": ("E-GAN + packing 2 (256 packs), self-adaptive lr_g (sigma 0.02)",
+                             ["population_size=1", f"mutations={json.dumps(EGAN)}", "p_cross=0.0", "pack=2",
+                              "batch_size=256", "eval_batch_size=128", "genes.lr_sigma=0.02"]),
 }
+#: robustness: the same strategies with G's learning rate 10x below the tuned one (1e-4), D's unchanged. Can a
+#: strategy that adapts its rate recover what the fixed-rate ones lose?
+for _name in ("pacgan2", "egan_pack2_256", "egan_pack2_256_genes"):
+    STRATEGIES[f"{_name}_slow_g"] = (STRATEGIES[_name][0] + ", lr_g 1e-4", STRATEGIES[_name][1] + ["lr_g=1e-4"])
 #: the ablation: E-GAN + packing 2 with one part taken away each. Every one breeds three children a generation on
 #: the same networks and batch, so its cost per generation is the reference's: it runs at the reference's
 #: generations, and its measured CPU seconds, printed beside it, show the compute is equal.
