@@ -56,7 +56,7 @@ def _python_block(text: str, after: str) -> str:
 def test_the_readme_python_example_runs_as_written_at_a_tiny_budget(capsys):
     readme = (ROOT / "README.md").read_text()
     code = _python_block(readme, "## In Python")
-    assert code == _python_block((ROOT / "docs" / "index.md").read_text(), "## In Python")  # the home page's copy
+    assert code == _python_block(docs_hooks.home_page(), "## In Python")  # the site's home page is the README
     assert "generations=300" in code
     exec(compile(code.replace("generations=300", "generations=3"), "README.md", "exec"), {})
     printed = capsys.readouterr().out
@@ -84,6 +84,8 @@ def test_the_site_builds_strictly_with_the_generated_pages(tmp_path):
     api = (site / "api" / "index.html").read_text()
     assert "welch_interval" in api and "Holm" in api and "load_run" in api and "StandardAdversary" in api
     assert not list(site.rglob("*.py"))  # the hooks stay out of the site
+    home = (site / "index.html").read_text()
+    assert "Quick start" in home and "img/grid_contrast.png" in home and "This manual" in home  # the README, re-rooted
 
 
 pytestmark = pytest.mark.timeout(300)
