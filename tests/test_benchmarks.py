@@ -23,7 +23,8 @@ NOT_COMPARED = {"metrics.prdc_k", "metrics.prdc_samples", "metrics.kid_subsets",
 
 
 @pytest.mark.parametrize("strategy, budget", [("gan", "compute"), ("pacgan2", "compute"),
-                                              ("egan_pack2_256", "compute"), ("egan_no_pack", "generations")])
+                                              ("egan_pack2_256", "compute"), ("pacgan2_mu2", "compute"),
+                                              ("egan_no_pack", "generations")])
 def test_a_strategy_s_config_is_its_kept_run_s(strategy, budget):
     kept = kept_runs.kept_dir(Path(equal_compute.OUT_NAME), "grid", f"{strategy}@{budget}", 0) / "config.toml"
     if not kept.is_file():
@@ -43,7 +44,8 @@ def test_a_strategy_s_config_is_its_kept_run_s(strategy, budget):
 BOOKKEEPING = {"name", "seed", "metrics.every", "log.checkpoint_every", "log.plots"}
 
 
-@pytest.mark.parametrize("preset, strategy, budget", [("default", "egan_pack2_256", "compute"),
+@pytest.mark.parametrize("preset, strategy, budget", [("default", "pacgan2_mu2", "compute"),
+                                                      ("grid_egan_pack2_256", "egan_pack2_256", "compute"),
                                                       ("grid_gan", "gan", "compute")])
 def test_the_quick_start_presets_are_the_measured_strategies_key_for_key(preset, strategy, budget):
     """`evogan run` and `evogan run grid_gan` train exactly what the equal-compute table reports."""
