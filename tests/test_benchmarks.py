@@ -103,3 +103,15 @@ def test_a_same_cost_strategy_differs_from_its_base_only_in_learning_rates(strat
     theirs = flat_config(config_to_dict(load_config(kept_runs.ENGINE_DEFAULTS, equal_compute.overrides(base, 10, 0))))
     differ = {key for key in ours if ours[key] != theirs[key]}
     assert differ and differ <= {"lr_g", "genes.lr_sigma"}, differ
+
+
+@pytest.mark.slow
+def test_the_gpu_check_runs_its_whole_path_on_cpu(capsys):
+    """benchmarks/gpu_check.py, prepared for a GPU machine, on this one: every backend's survivors compared, the
+    speed table printed, exit status 0."""
+    import gpu_check
+
+    assert gpu_check.main(["--device", "cpu", "--quick"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("-> ok") == 3 and "Ray children vs in process: survivors identical" in out
+    assert "| 1 |" in out and "| 2 |" in out and "all checks ok" in out

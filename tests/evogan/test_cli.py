@@ -13,8 +13,10 @@ from evogan.cli import main
 from evogan.config import PRESETS, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
+# three loss mutations, so that operators.png (written only when there is an operator to choose) is among the files
 SMALL = ["--set", "generations=4", "--set", "population_size=2", "--set", "metrics.every=2",
-         "--set", "metrics.samples=400", "--set", "model.hidden=16", "--set", "batch_size=32"]
+         "--set", "metrics.samples=400", "--set", "model.hidden=16", "--set", "batch_size=32",
+         "--set", "mutations=['minimax', 'heuristic', 'least_squares']"]
 
 
 def test_run_writes_the_whole_run_directory(tmp_path, capsys):

@@ -83,14 +83,14 @@ def test_reference_lists_every_key():
 
 
 def test_the_built_in_default_experiment_is_the_packaged_grid_strategy():
-    """E-GAN + packing 2 on 256 packs at the grid's equal-compute budget (equal_compute.py's egan_pack2_256@compute,
-    key for key)."""
+    """Two PacGAN2 generators against one packed D at the grid's equal-compute budget (equal_compute.py's
+    pacgan2_mu2@compute, key for key)."""
     from evogan.config import DEFAULT_EXPERIMENT
 
     config = load_config()
     assert DEFAULT_EXPERIMENT.is_file() and config.name == "default" and config.dataset == "grid"
-    assert config.mutations == ["minimax", "heuristic", "least_squares"] and config.population_size == 1
+    assert config.mutations == ["heuristic"] and config.population_size == 2 and config.selection == "lineage"
     assert (config.pack, config.batch_size, config.eval_batch_size, config.p_cross) == (2, 256, 128, 0.0)
     assert (config.schedule.g, config.schedule.d, config.schedule.final) == ("cosine", "cosine", 0.01)
-    assert config.lr_g == config.lr_d == 1e-3 and config.generations == 23500
+    assert config.lr_g == config.lr_d == 1e-3 and config.generations == 29000
     assert Config().schedule.g == "constant" and Config().lr_g == 2e-4  # the dataclass defaults stay the engine's
