@@ -1,10 +1,12 @@
 """The prepared GPU check: every backend on the device, survivors compared, speed over μ, peak memory.
 
-    python benchmarks/gpu_check.py                  # on the GPU (device cuda); about 3-6 minutes on one GPU
+    python benchmarks/gpu_check.py                  # on the GPU (device cuda); meant to finish in 8 minutes (not yet timed)
     python benchmarks/gpu_check.py --device cpu --quick   # the same code path on CPU, as the test suite runs it
 
 Parts, each printed as it finishes (the exit status is 1 if a check fails):
 
+0. **tests** (on a GPU, or with ``--tests``): the fast test suite, ``pytest -m "not slow"``, where every
+   experiment's ``device = "auto"`` resolves to the GPU; its summary line is printed.
 1. **backends**: one short Stacked-MNIST-sized image run (bundled MNIST, 28 px DCGAN, μ = 2, three loss
    mutations, crossover) per backend: in process, vectorised, Ray children on fractional GPUs
    (``parallel.gpus_per_worker``), and Ray islands (``islands.gpus_per_island``). Ray and vectorised must keep the
@@ -127,10 +129,26 @@ def speed(device: str, mus: list[int], blocks: int, block: int) -> None:
         print(f"| {mu} | {a:.1f} | {b:.1f} | {b / a:.2f} | {memory} |", flush=True)
 
 
+def tests() -> None:
+    import subprocess
+    from pathlib import Path
+
+    print("tests: pytest -m 'not slow' (device auto)", flush=True)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-m", "not slow", "-q", "-p", "no:cacheprovider"],
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    print("  " + (lines[-1] if lines else done.stderr.strip()[-300:]), flush=True)
+    if done.returncode:
+        FAILED.append("tests")
+        print("\n".join("  " + line for line in lines if line.startswith("FAILED")), flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda", help="cuda, cuda:N or cpu")
     parser.add_argument("--quick", action="store_true", help="2 generations, μ = 1 and 2, one block: a smoke run")
+    parser.add_argument("--tests", action=argparse.BooleanOptionalAction, default=None,
+                        help="run the fast test suite first (default: on a GPU only)")
     args = parser.parse_args(argv)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         print("no CUDA device here: run it on a GPU machine, or with --device cpu for the CPU path", file=sys.stderr)
@@ -139,6 +157,8 @@ def main(argv=None) -> int:
         print(f"{torch.cuda.get_device_name(args.device)}, torch {torch.__version__}, CUDA {torch.version.cuda}")
     torch.set_num_threads(1)  # as each Ray worker has: the same kernels, so the same last bits on CPU
     started = time.perf_counter()
+    if args.tests if args.tests is not None else args.device.startswith("cuda"):
+        tests()
     backends(args.device, generations=2 if args.quick else 6)
     speed(args.device, mus=[1, 2] if args.quick else [1, 4, 16], blocks=1 if args.quick else 3,
           block=1 if args.quick else 10)
