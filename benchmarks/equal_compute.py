@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import kept_runs
-from kept_runs import ENGINE_DEFAULTS, PRESETS, RESULTS, ROOT, finished, mean_se, values
+from kept_runs import ENGINE_DEFAULTS, RESULTS, ROOT, finished, mean_se, values
 
 from evogan.io.provenance import read_cpu_seconds
 

@@ -7,7 +7,6 @@ import json
 import os
 import sys
 import warnings
-from pathlib import Path
 
 from .config import PRESETS, ConfigError, config_reference, config_to_toml, load_config, parse_sweeps, presets
 from . import __version__

@@ -46,7 +46,7 @@ def test_every_module_of_the_api_reference_is_public_and_importable():
     names = docs_hooks.modules()
     assert {"evogan", "evogan.compare", "evogan.io.export", "evogan.adversaries", "operators", "fitness"} <= set(names)
     assert not any(part.startswith("_") for name in names for part in name.split("."))
-    assert f"## `evogan.compare`\n\n::: evogan.compare" in docs_hooks.api_reference()
+    assert "## `evogan.compare`\n\n::: evogan.compare" in docs_hooks.api_reference()
 
 
 def _python_block(text: str, after: str) -> str:

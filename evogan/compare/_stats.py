@@ -20,12 +20,10 @@ warning. CPU seconds (``provenance.json``) are reported like wall time.
 
 from __future__ import annotations
 
-import inspect
 import math
 import statistics
 import warnings
 
-import numpy as np
 from scipy import stats as scipy_stats
 
 from ..metrics import DESCRIPTIVE_KEYS

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 from functools import partial
 
-import numpy as np
 import pytest
 import torch
 from deap import tools

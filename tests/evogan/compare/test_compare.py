@@ -316,7 +316,6 @@ def test_compare_announces_every_run_and_gives_equal_compute_budgets(tmp_path, c
 @pytest.mark.slow  # a subprocess
 def test_ctrl_c_inside_compare_says_to_rerun_the_same_command(tmp_path):
     from evogan.compare._run import RERUN_HINT
-    from evogan.runner import run
 
     script = (f"import os, signal\nfrom evogan import Config\nfrom evogan.runner import run\n"
               f"from evogan.compare._run import RERUN_HINT\n"
