@@ -32,6 +32,7 @@ os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuB
 import torch  # noqa: E402
 
 from evogan import Config, Experiment  # noqa: E402
+from population_scaling import seconds_per_generation  # noqa: E402  (device-synchronised timing)
 
 FAILED: list[str] = []
 
@@ -88,16 +89,6 @@ def backends(device: str, generations: int) -> None:
           f"({time.perf_counter() - started:.1f} s)", flush=True)
     if not ok:
         FAILED.append("islands")
-
-
-def seconds_per_generation(ex: Experiment, generations: int) -> float:
-    if ex.device.type == "cuda":
-        torch.cuda.synchronize()
-    started = time.perf_counter()
-    ex.run(ex.generation + generations)
-    if ex.device.type == "cuda":
-        torch.cuda.synchronize()
-    return (time.perf_counter() - started) / generations
 
 
 def speed(device: str, mus: list[int], blocks: int, block: int) -> None:

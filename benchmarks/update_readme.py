@@ -3,7 +3,7 @@
 Every results table in the README sits between two markers that name the command printing it::
 
     <!-- generated: equal_compute.py --report-only --datasets grid49 --seeds 0 1 2 --plan pacgan2@compute -->
-    ...the command's output, with a line saying which evogan commits made the runs and when...
+    ...the command's output, ending with how many runs it read and when they were made...
     <!-- end generated -->
 
 The command is a benchmark script of this folder with ``--report-only``: it reads the kept runs under
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import re
 import shlex
 import subprocess
@@ -41,29 +40,12 @@ def _argv(command: str) -> list[str]:
     return [sys.executable, str(HERE / argv[0]), *argv[1:]]
 
 
-def _commit_dates(text: str) -> str:
-    """The dates of the evogan commits that made the runs a report lists (read from their provenance.json)."""
-    commits = set()
-    for folder in sorted(set(re.findall(r"benchmarks/results/[\w@./-]+", text))):
-        for provenance in (HERE.parent / folder).rglob("provenance.json"):
-            commits.add(json.loads(provenance.read_text()).get("commit"))
-    dates = []
-    for commit in sorted(c for c in commits if c):
-        shown = subprocess.run(["git", "-C", str(HERE), "show", "-s", "--format=%cs", commit], capture_output=True,
-                               text=True)
-        if shown.returncode == 0 and shown.stdout.strip():
-            dates.append(shown.stdout.strip())
-    return f"{min(dates)} to {max(dates)}" if dates else ""
-
-
 def render(command: str) -> str:
     done = subprocess.run(_argv(command), capture_output=True, text=True, cwd=HERE.parent, timeout=600)
     if done.returncode:
         raise BadBlock(f"generated block {command!r} failed:\n{done.stderr.strip()[-2000:]}")
-    body = done.stdout.strip("\n")
-    dates = _commit_dates(body)
-    made = f" with evogan commits dated {dates}" if dates else ""
-    return f"{body}\n\n*Printed by `python benchmarks/{command}` from the committed runs{made}.*\n"
+    body = done.stdout.strip("\n")  # its last line says how many runs it read and when they were made
+    return f"{body}\n\n*Printed by `python benchmarks/{command}` from the committed runs.*\n"
 
 
 def regenerate(text: str) -> str:

@@ -55,14 +55,15 @@ def lr_multiplier(kind: str, generation: int, *, generations: int, warmup: int =
     return SCHEDULES.get(kind, "schedule")(t, generation, final=final, milestones=milestones, factor=factor)
 
 
-def schedule_for(config, network: str):
+def schedule_for(config, network: str, always: bool = False):
     """fn(generation) -> learning rate of ``network`` ("g" or "d") under ``config.schedule``; None when the rate
-    never changes (constant, no warm-up), so that an unscheduled run keeps the config's rate untouched."""
+    never changes (constant, no warm-up), so that an unscheduled run keeps the config's rate untouched, unless
+    ``always`` (a caller that scales the rate, such as self-adaptive genes, needs it as a function)."""
     s = config.schedule
     base = config.lr_g if network == "g" else config.lr_d
     kind = s.g if network == "g" else s.d
     SCHEDULES.get(kind, f"schedule.{network}")  # unknown names fail before training
-    if kind == "constant" and not s.warmup:
+    if kind == "constant" and not s.warmup and not always:
         return None
 
     def lr(generation: int) -> float:

@@ -162,15 +162,9 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         batch_size=config.samples("eval_batch_size"), seed=config.seed,
     )
     toolbox.register("diagnostics", adversary.diagnostics)
-    lr_g = schedule_for(config, "g")
-    if config.genes.lr_sigma and lr_g is None:  # a member's factor needs a rate to scale
-        lr_g = partial(_constant, config.lr_g)
+    lr_g = schedule_for(config, "g", always=bool(config.genes.lr_sigma))  # a member's factor scales a rate
     toolbox.register("vary", algorithms.vary, toolbox=toolbox, seed=config.seed, lr_g=lr_g,
                      lr_sigma=config.genes.lr_sigma, lr_bounds=(config.genes.lr_min, config.genes.lr_max))
     toolbox.register("breed", algorithms.breed, toolbox=toolbox)
     toolbox.register("adversarial_step", algorithms.STEPS[config.update])
     return toolbox
-
-
-def _constant(value: float, generation: int) -> float:
-    return value
