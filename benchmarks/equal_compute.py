@@ -67,6 +67,10 @@ STRATEGIES = {
     "pacgan2_mu2": ("2 PacGAN2 generators, mixed (256 packs)",
                     ["population_size=2", "mutations=['heuristic']", "p_cross=0.0", "pack=2", "batch_size=256",
                      "eval_batch_size=128", "selection='lineage'"]),
+    # the mixture's size: four PacGAN2 generators, 64 fake packs each against D's 256 real packs
+    "pacgan2_mu4": ("4 PacGAN2 generators, mixed (256 packs)",
+                    ["population_size=4", "mutations=['heuristic']", "p_cross=0.0", "pack=2", "batch_size=256",
+                     "eval_batch_size=128", "selection='lineage'"]),
     # self-adaptation (genes.lr_sigma): each child's lr_g factor mutated log-normally and selected with the child
     "egan_pack2_256_genes": ("E-GAN + packing 2 (256 packs), self-adaptive lr_g (sigma 0.02)",
                              ["population_size=1", f"mutations={json.dumps(EGAN)}", "p_cross=0.0", "pack=2",
@@ -81,23 +85,36 @@ for _name in ("pacgan2", "egan_pack2_256", "egan_pack2_256_genes"):
 #: 30 % fewer generations than PacGAN2); their measured CPU seconds, printed beside them, show the equality
 SAME_COST = {"egan_pack2_256_genes": "egan_pack2_256", "pacgan2_slow_g": "pacgan2",
              "egan_pack2_256_slow_g": "egan_pack2_256", "egan_pack2_256_genes_slow_g": "egan_pack2_256"}
-#: the ablation: E-GAN + packing 2 with one part taken away each. Every one breeds three children a generation on
-#: the same networks and batch, so its cost per generation is the reference's: it runs at the reference's
-#: generations, and its measured CPU seconds, printed beside it, show the compute is equal.
+#: the ablations: a base strategy with one part taken away (or added) each; strategy -> (label, overrides, base).
+#: Each does its base's tensor work per generation (the same networks, children and samples a generation), so it
+#: runs at its base's generations for the same budget; its measured CPU seconds, printed beside it, show the
+#: compute is equal. E-GAN + packing 2 (the reference) ablated at equal generations:
 _REFERENCE_KEYS = STRATEGIES[REFERENCE][1]
 ABLATIONS = {
     "egan_one_loss": ("− loss diversity (3 heuristic children)",
                       [k for k in _REFERENCE_KEYS if not k.startswith("mutations=")]
-                      + ["mutations=['heuristic', 'heuristic', 'heuristic']"]),
-    "egan_random_selection": ("− selection by fitness (a random child)", _REFERENCE_KEYS + ["selection='random'"]),
-    "egan_no_fd": ("− diversity fitness (gamma = 0)", _REFERENCE_KEYS + ["gamma=0.0"]),
+                      + ["mutations=['heuristic', 'heuristic', 'heuristic']"], REFERENCE),
+    "egan_random_selection": ("− selection by fitness (a random child)", _REFERENCE_KEYS + ["selection='random'"],
+                              REFERENCE),
+    "egan_no_fd": ("− diversity fitness (gamma = 0)", _REFERENCE_KEYS + ["gamma=0.0"], REFERENCE),
     "egan_no_pack": ("− packing (256 samples)",
                      [k for k in _REFERENCE_KEYS if k.split("=")[0] not in ("pack", "batch_size", "eval_batch_size")]
-                     + ["batch_size=256", "eval_batch_size=256"]),
+                     + ["batch_size=256", "eval_batch_size=256"], REFERENCE),
     "egan_constant_lr": ("− schedule (constant lr 1e-3)", _REFERENCE_KEYS + ["schedule.g='constant'",
-                                                                            "schedule.d='constant'"]),
+                                                                            "schedule.d='constant'"], REFERENCE),
 }
-STRATEGIES.update(ABLATIONS)
+#: the built-in default (two PacGAN2 generators mixed) ablated at equal compute; its other parts are rows of their
+#: own: one generator is PacGAN2, E-GAN's loss children are egan_mu2_lineage, four generators are pacgan2_mu4
+_DEFAULT_KEYS = STRATEGIES["pacgan2_mu2"][1]
+ABLATIONS.update({
+    "pacgan2_mu2_no_pack": ("default − packing (512 samples, 256 from each generator)",
+                            [k for k in _DEFAULT_KEYS if k.split("=")[0] not in ("pack", "batch_size",
+                                                                                "eval_batch_size")]
+                            + ["batch_size=512", "eval_batch_size=256"], "pacgan2_mu2"),
+    "pacgan2_mu2_constant_lr": ("default − schedule (constant lr 1e-3)",
+                                _DEFAULT_KEYS + ["schedule.g='constant'", "schedule.d='constant'"], "pacgan2_mu2"),
+})
+STRATEGIES.update({name: (label, keys) for name, (label, keys, _) in ABLATIONS.items()})
 BUDGETS = ("generations", "compute")
 #: earlier runs of the same recipe (bit-identical configs) that count: (results folder, strategy there)
 KEPT_ELSEWHERE = {("egan_pack2", "generations"): ("mode_collapse_grid30k", "egan_pack"),
@@ -169,11 +186,10 @@ def calibrate(path: Path, rounds: int = 3, warmup: int = 50, timed: int = 500) -
 
 
 def budget_generations(calibration: dict, strategy: str, budget: str) -> int:
-    """The generations of ``strategy`` under ``budget``; an ablation runs at the reference's and a ``SAME_COST``
-    strategy at its base's (same tensor work by design)."""
-    if strategy in ABLATIONS:
-        return GENERATIONS
-    return calibration["generations"][SAME_COST.get(strategy, strategy)][budget]
+    """The generations of ``strategy`` under ``budget``; an ablation and a ``SAME_COST`` strategy run at their
+    base's (the same tensor work by design)."""
+    base = ABLATIONS[strategy][2] if strategy in ABLATIONS else SAME_COST.get(strategy, strategy)
+    return calibration["generations"][base][budget]
 
 
 def job_name(strategy: str, budget: str) -> str:
@@ -283,8 +299,7 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)))
     parser.add_argument("--jobs", type=int, default=2, help="runs at once, one torch thread each")
     parser.add_argument("--plan", nargs="+", default=DEFAULT_PLAN,
-                        choices=[job_name(s, b) for s in STRATEGIES for b in BUDGETS
-                                 if s not in ABLATIONS or b == "generations"])
+                        choices=[job_name(s, b) for s in STRATEGIES for b in BUDGETS])
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / OUT_NAME))
     parser.add_argument("--datasets", nargs="+", default=["grid"], help="mixtures to run on (evogan's DATASETS)")
     parser.add_argument("--report-only", action="store_true", help="print the table of what has finished; run nothing")

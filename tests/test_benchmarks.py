@@ -105,6 +105,23 @@ def test_a_same_cost_strategy_differs_from_its_base_only_in_learning_rates(strat
     assert differ and differ <= {"lr_g", "genes.lr_sigma"}, differ
 
 
+@pytest.mark.parametrize("strategy", sorted(equal_compute.ABLATIONS))
+def test_an_ablation_trains_on_its_bases_samples_and_takes_its_generations(strategy):
+    """An ablation runs at its base's generations, so it must push as many samples a generation through G and D as
+    its base (batch_size x pack), and differ from it only in the part it takes away."""
+    base = equal_compute.ABLATIONS[strategy][2]
+    ours = flat_config(config_to_dict(load_config(kept_runs.ENGINE_DEFAULTS, equal_compute.overrides(strategy, 10, 0))))
+    theirs = flat_config(config_to_dict(load_config(kept_runs.ENGINE_DEFAULTS, equal_compute.overrides(base, 10, 0))))
+    assert ours["batch_size"] * ours["pack"] == theirs["batch_size"] * theirs["pack"]
+    assert ours["population_size"] == theirs["population_size"]
+    differ = {key for key in ours if ours[key] != theirs[key]}
+    assert differ and differ <= {"mutations", "selection", "gamma", "pack", "batch_size", "eval_batch_size",
+                                 "schedule.g", "schedule.d"}, differ
+    calibration = json.loads((kept_runs.RESULTS / equal_compute.OUT_NAME / "calibration.json").read_text())
+    assert equal_compute.budget_generations(calibration, strategy, "compute") == \
+        calibration["generations"][base]["compute"]
+
+
 @pytest.mark.slow
 def test_the_gpu_check_runs_its_whole_path_on_cpu(capsys):
     """benchmarks/gpu_check.py, prepared for a GPU machine, on this one: every backend's survivors compared, the
