@@ -147,18 +147,18 @@ def _budgets(cost: float, reference_cost: float) -> dict:
     return {"generations": GENERATIONS, "compute": compute["it"]}
 
 
-def calibrate(path: Path, rounds: int = 3, warmup: int = 50, timed: int = 500) -> dict:
+def calibrate(path: Path, rounds: int = 3, warmup: int = 50, timed: int = 500, time_missing: bool = True) -> dict:
     """CPU seconds per generation of every strategy, alternating strategies round by round (medians).
 
     Written once and never re-timed, so committed generation counts stay fixed. A strategy added later is timed
     alternating with the reference, and its cost is recorded as (its median / the reference's median in those same
     rounds) x the reference's recorded cost: a ratio measured side by side, on today's machine, scaled to the
-    calibration's."""
+    calibration's. ``time_missing=False`` (reports) reads the file as it is and times nothing."""
     timed_strategies = [s for s in STRATEGIES if s not in ABLATIONS and s not in SAME_COST]
     if path.exists():
         result = json.loads(path.read_text())
         missing = [s for s in timed_strategies if s not in result["cpu_seconds_per_generation"]]
-        if not missing:
+        if not missing or not time_missing:
             return result
         seconds = _time_strategies([REFERENCE, *missing], rounds, warmup, timed)
         reference_now = statistics.median(seconds[REFERENCE])
@@ -309,7 +309,8 @@ def main():
                         help="keep the newest checkpoint of every unfinished run in benchmarks/results; run nothing")
     args = parser.parse_args()
     out = Path(args.out)
-    calibration = calibrate(RESULTS / OUT_NAME / "calibration.json")
+    calibration = calibrate(RESULTS / OUT_NAME / "calibration.json",
+                            time_missing=not (args.report_only or args.keep_partial))
     if args.keep_partial:
         for dataset in args.datasets:
             for job in args.plan:
