@@ -115,6 +115,16 @@ ABLATIONS.update({
                                 _DEFAULT_KEYS + ["schedule.g='constant'", "schedule.d='constant'"], "pacgan2_mu2"),
 })
 STRATEGIES.update({name: (label, keys) for name, (label, keys, _) in ABLATIONS.items()})
+#: the built-in default's parts, as the rows of one table (``--ablation``): job -> what it changes; the first is the
+#: base every other row's difference is taken from
+DEFAULT_PARTS = {
+    "pacgan2_mu2@compute": "the default (2 PacGAN2 generators mixed, 256 packs, cosine lr)",
+    "pacgan2@compute": "− the mixture (one generator: PacGAN2)",
+    "pacgan2_mu2_no_pack@compute": "− packing (512 samples)",
+    "pacgan2_mu2_constant_lr@compute": "− schedule (constant lr 1e-3)",
+    "pacgan2_mu4@compute": "4 generators instead of 2",
+    "egan_mu2_lineage@compute": "+ evolution (E-GAN's 3 loss children a parent, the fittest kept)",
+}
 BUDGETS = ("generations", "compute")
 #: earlier runs of the same recipe (bit-identical configs) that count: (results folder, strategy there)
 KEPT_ELSEWHERE = {("egan_pack2", "generations"): ("mode_collapse_grid30k", "egan_pack"),
@@ -287,6 +297,40 @@ def _differences(rows, versus: str) -> None:
         print(f"| {label} | {budget} | {_seed_list(seeds)} | " + " | ".join(cells) + " |")
 
 
+def ablation_report(datasets: list[str], seeds: list[int], out: Path, parts: dict = DEFAULT_PARTS) -> None:
+    """One table, a row per part and a column per mixture: the base's means, then each row's difference from it on
+    the seeds both finished (modes / % HQ / reverse KL); † marks a difference whose Welch 95 % interval excludes 0."""
+    from evogan.compare import welch_interval
+
+    base = next(iter(parts))
+    finals = {(d, job): {seed: f for seed, f, _ in _runs(d, job, seeds, out)} for d in datasets for job in parts}
+    print(f"\nAblation at equal compute: {base} and its parts, seeds asked {_seed_list(seeds)}; cells are modes / "
+          "% HQ / reverse KL, the base's means and every other row's difference from it on the seeds both finished "
+          "(seeds in brackets; † Welch 95 % interval of the difference excludes 0)\n")
+    print("| part | " + " | ".join(datasets) + " |")
+    print("| --- | " + " | ".join("---" for _ in datasets) + " |")
+    metrics = (("modes_covered", 1), ("high_quality", 1), ("reverse_kl", 3))
+    for job, label in parts.items():
+        cells = []
+        for dataset in datasets:
+            these, reference = finals[(dataset, job)], finals[(dataset, base)]
+            common = sorted(set(these) & set(reference))
+            if not common:
+                cells.append("—")
+            elif job == base:
+                cells.append(" / ".join(f"{statistics.fmean(values(list(these.values()), key)):.{digits}f}"
+                                        for key, digits in metrics) + f" ({_seed_list(sorted(these))})")
+            else:
+                parts_of_cell = []
+                for key, digits in metrics:
+                    a, b = values([these[s] for s in common], key), values([reference[s] for s in common], key)
+                    low, high = welch_interval(a, b)
+                    mark = "†" if not math.isnan(low) and (low > 0 or high < 0) else ""
+                    parts_of_cell.append(f"{statistics.fmean(a) - statistics.fmean(b):+.{digits}f}{mark}")
+                cells.append(" / ".join(parts_of_cell) + f" ({_seed_list(common)})")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 def _seed_list(seeds: list[int]) -> str:
     """0,1,2,3 as 0-3; gaps listed."""
     if seeds and seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 2:
@@ -305,12 +349,18 @@ def main():
     parser.add_argument("--report-only", action="store_true", help="print the table of what has finished; run nothing")
     parser.add_argument("--versus", default=f"{REFERENCE}@generations", choices=[job_name(s, b) for s in STRATEGIES for b in BUDGETS],
                         help="the job every row's difference is taken from (default: the reference recipe)")
+    parser.add_argument("--ablation", action="store_true",
+                        help="print only the default's ablation, one table over --datasets; run nothing")
     parser.add_argument("--keep-partial", action="store_true",
                         help="keep the newest checkpoint of every unfinished run in benchmarks/results; run nothing")
     args = parser.parse_args()
     out = Path(args.out)
     calibration = calibrate(RESULTS / OUT_NAME / "calibration.json",
-                            time_missing=not (args.report_only or args.keep_partial))
+                            time_missing=not (args.report_only or args.keep_partial or args.ablation))
+    if args.ablation:
+        ablation_report(args.datasets, args.seeds, out)
+        print("\n" + kept_runs.made_with())
+        return
     if args.keep_partial:
         for dataset in args.datasets:
             for job in args.plan:
