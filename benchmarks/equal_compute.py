@@ -80,15 +80,25 @@ STRATEGIES = {
                              ["population_size=1", f"mutations={json.dumps(EGAN)}", "p_cross=0.0", "pack=2",
                               "batch_size=256", "eval_batch_size=128", "genes.lr_sigma=0.02"]),
 }
-#: robustness: the same strategies with G's learning rate 10x below the tuned one (1e-4), D's unchanged. Can a
-#: strategy that adapts its rate recover what the fixed-rate ones lose?
-for _name in ("pacgan2", "egan_pack2_256", "egan_pack2_256_genes"):
-    STRATEGIES[f"{_name}_slow_g"] = (STRATEGIES[_name][0] + ", lr_g 1e-4", STRATEGIES[_name][1] + ["lr_g=1e-4"])
-#: strategies doing their base's tensor work exactly (only learning-rate values differ): they take the base's
-#: calibrated generations instead of a timing of their own (a timing under load once gave PacGAN2 at lr_g 1e-4
-#: 30 % fewer generations than PacGAN2); their measured CPU seconds, printed beside them, show the equality
-SAME_COST = {"egan_pack2_256_genes": "egan_pack2_256", "pacgan2_slow_g": "pacgan2",
-             "egan_pack2_256_slow_g": "egan_pack2_256", "egan_pack2_256_genes_slow_g": "egan_pack2_256"}
+#: E-GAN on 256 packs choosing a random child: the control that says what its selection by fitness adds
+STRATEGIES["egan_pack2_256_random"] = ("E-GAN + packing 2 (256 packs), a random child",
+                                       STRATEGIES["egan_pack2_256"][1] + ["selection='random'"])
+#: robustness: the same strategies with G's learning rate 10x off the tuned one, D's unchanged. Too low (1e-4): can
+#: a strategy that adapts its rate recover what the fixed-rate ones lose? Too high (1e-2): E-GAN's F_q prefers the
+#: child that moved least (the saturating minimax loss when D is sure), a step-size control a single loss lacks
+ROBUSTNESS = {"slow_g": ("pacgan2", "egan_pack2_256", "egan_pack2_256_genes"),
+              "fast_g": ("pacgan2", "pacgan2_mu2", "egan_pack2_256", "egan_pack2_256_random")}
+for _suffix, _names in ROBUSTNESS.items():
+    _rate = {"slow_g": "1e-4", "fast_g": "1e-2"}[_suffix]
+    for _name in _names:
+        STRATEGIES[f"{_name}_{_suffix}"] = (STRATEGIES[_name][0] + f", lr_g {_rate}",
+                                            STRATEGIES[_name][1] + [f"lr_g={_rate}"])
+#: strategies doing their base's tensor work exactly (only learning-rate values differ, or which child survives):
+#: they take the base's calibrated generations instead of a timing of their own (a timing under load once gave
+#: PacGAN2 at lr_g 1e-4 30 % fewer generations than PacGAN2); their measured CPU seconds, printed beside them, show
+#: the equality
+SAME_COST = {"egan_pack2_256_genes": "egan_pack2_256", "egan_pack2_256_random": "egan_pack2_256",
+             **{f"{name}_{suffix}": name for suffix, names in ROBUSTNESS.items() for name in names}}
 #: the ablations: a base strategy with one part taken away (or added) each; strategy -> (label, overrides, base).
 #: Each does its base's tensor work per generation (the same networks, children and samples a generation), so it
 #: runs at its base's generations for the same budget; its measured CPU seconds, printed beside it, show the
@@ -199,8 +209,9 @@ def calibrate(path: Path, rounds: int = 3, warmup: int = 50, timed: int = 500, t
 def budget_generations(calibration: dict, strategy: str, budget: str) -> int:
     """The generations of ``strategy`` under ``budget``; an ablation and a ``SAME_COST`` strategy run at their
     base's (the same tensor work by design)."""
-    base = ABLATIONS[strategy][2] if strategy in ABLATIONS else SAME_COST.get(strategy, strategy)
-    return calibration["generations"][base][budget]
+    while strategy in ABLATIONS or strategy in SAME_COST:
+        strategy = ABLATIONS[strategy][2] if strategy in ABLATIONS else SAME_COST[strategy]
+    return calibration["generations"][strategy][budget]
 
 
 def job_name(strategy: str, budget: str) -> str:
