@@ -93,12 +93,20 @@ for _suffix, _names in ROBUSTNESS.items():
     for _name in _names:
         STRATEGIES[f"{_name}_{_suffix}"] = (STRATEGIES[_name][0] + f", lr_g {_rate}",
                                             STRATEGIES[_name][1] + [f"lr_g={_rate}"])
-#: strategies doing their base's tensor work exactly (only learning-rate values differ, or which child survives):
-#: they take the base's calibrated generations instead of a timing of their own (a timing under load once gave
-#: PacGAN2 at lr_g 1e-4 30 % fewer generations than PacGAN2); their measured CPU seconds, printed beside them, show
-#: the equality
+#: the latent's size: every strategy draws G's input from 2-D noise, as on PacGAN's 2-D mixtures; in 10-D
+#: (cross10d) one generator is then a 2-D sheet through 10-D space. The same strategies with a 10-D latent say
+#: whether a population's lead there is more than a latent too small for one generator
+LATENT = ("pacgan2", "pacgan2_mu4")
+for _name in LATENT:
+    STRATEGIES[f"{_name}_latent10"] = (STRATEGIES[_name][0] + ", latent 10", STRATEGIES[_name][1] + ["latent_dim=10"])
+#: strategies doing their base's tensor work (only learning-rate values differ, or which child survives, or the
+#: latent's size, about 1 % of the work): they take the base's calibrated generations instead of a timing of their
+#: own (a timing under load once gave PacGAN2 at lr_g 1e-4 30 % fewer generations than PacGAN2); their measured CPU
+#: seconds, printed beside them, show the equality
 SAME_COST = {"egan_pack2_256_genes": "egan_pack2_256", "egan_pack2_256_random": "egan_pack2_256",
-             **{f"{name}_{suffix}": name for suffix, names in ROBUSTNESS.items() for name in names}}
+             **{f"{name}_{suffix}": name for suffix, names in ROBUSTNESS.items() for name in names},
+             # G's first layer takes 10 inputs instead of 2: 1,024 more multiply-adds a sample, about 3 % of G's
+             **{f"{name}_latent10": name for name in LATENT}}
 #: the ablations: a base strategy with one part taken away (or added) each; strategy -> (label, overrides, base).
 #: Each does its base's tensor work per generation (the same networks, children and samples a generation), so it
 #: runs at its base's generations for the same budget; its measured CPU seconds, printed beside it, show the
