@@ -86,10 +86,10 @@ STRATEGIES["egan_pack2_256_random"] = ("E-GAN + packing 2 (256 packs), a random 
 #: robustness: the same strategies with G's learning rate 10x off the tuned one, D's unchanged. Too low (1e-4): can
 #: a strategy that adapts its rate recover what the fixed-rate ones lose? Too high (1e-2): E-GAN's F_q prefers the
 #: child that moved least (the saturating minimax loss when D is sure), a step-size control a single loss lacks
-ROBUSTNESS = {"slow_g": ("pacgan2", "egan_pack2_256", "egan_pack2_256_genes"),
-              "fast_g": ("pacgan2", "pacgan2_mu2", "egan_pack2_256", "egan_pack2_256_random")}
-for _suffix, _names in ROBUSTNESS.items():
-    _rate = {"slow_g": "1e-4", "fast_g": "1e-2"}[_suffix]
+#: suffix -> (lr_g, the strategies run at it)
+ROBUSTNESS = {"slow_g": ("1e-4", ("pacgan2", "egan_pack2_256", "egan_pack2_256_genes")),
+              "fast_g": ("1e-2", ("pacgan2", "pacgan2_mu2", "egan_pack2_256", "egan_pack2_256_random"))}
+for _suffix, (_rate, _names) in ROBUSTNESS.items():
     for _name in _names:
         STRATEGIES[f"{_name}_{_suffix}"] = (STRATEGIES[_name][0] + f", lr_g {_rate}",
                                             STRATEGIES[_name][1] + [f"lr_g={_rate}"])
@@ -104,7 +104,7 @@ for _name in LATENT:
 #: own (a timing under load once gave PacGAN2 at lr_g 1e-4 30 % fewer generations than PacGAN2); their measured CPU
 #: seconds, printed beside them, show the equality
 SAME_COST = {"egan_pack2_256_genes": "egan_pack2_256", "egan_pack2_256_random": "egan_pack2_256",
-             **{f"{name}_{suffix}": name for suffix, names in ROBUSTNESS.items() for name in names},
+             **{f"{name}_{suffix}": name for suffix, (_, names) in ROBUSTNESS.items() for name in names},
              # G's first layer takes 10 inputs instead of 2: 1,024 more multiply-adds a sample, about 3 % of G's
              **{f"{name}_latent10": name for name in LATENT}}
 #: the ablations: a base strategy with one part taken away (or added) each; strategy -> (label, overrides, base).

@@ -99,9 +99,9 @@ def test_a_generated_block_must_be_a_report(tmp_path):
 
 
 @pytest.mark.parametrize("strategy", sorted(equal_compute.SAME_COST))
-def test_a_same_cost_strategy_differs_from_its_base_only_in_learning_rates(strategy):
+def test_a_same_cost_strategy_does_its_bases_tensor_work(strategy):
     """It takes its base's calibrated generations, so its tensor work must be the base's: only learning rates, which
-    of the same children survives, or the latent's size (G's first layer, under 1 % of the work) may differ."""
+    of the same children survives, or the latent's size (G's first layer, about 1 % of the work) may differ."""
     base = equal_compute.SAME_COST[strategy]
     ours = flat_config(config_to_dict(load_config(kept_runs.ENGINE_DEFAULTS, equal_compute.overrides(strategy, 10, 0))))
     theirs = flat_config(config_to_dict(load_config(kept_runs.ENGINE_DEFAULTS, equal_compute.overrides(base, 10, 0))))
