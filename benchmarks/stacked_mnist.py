@@ -1,19 +1,23 @@
-"""Stacked MNIST (PacGAN's Tables 2 and 3) on CPU under one wall-clock budget per run, several seeds.
+"""Stacked MNIST (PacGAN's Tables 2 and 3) on CPU under one time budget per run, several seeds.
 
 Each strategy (a stacked_mnist_* preset plus overrides) trains for
-``--minutes`` of wall time (``max_seconds``; the metrics are computed at the
-start and at the stop, outside the budget), then reports the generations it
-made, modes covered out of 1,000 and KL(generated || uniform) over 26,000
-samples, and FID on the digit classifier's features: mean ± standard error
-over the seeds that finished, seeds named, with PacGAN's rows beside them.
-``--jobs`` runs go at once with one torch thread each, seed-major, so the
-strategies of one seed share the machine under the same load. Finished runs
-are kept in ``benchmarks/results/<out's name>/`` (committed) and skipped by
-later calls; an unfinished run starts over (a paused wall-clock budget is not
-comparable).
+``--cpu-minutes`` of its process's CPU time (``max_cpu_seconds``: equal compute
+whatever else the machine runs) or ``--minutes`` of wall time
+(``max_seconds``); the metrics are computed at the start and at the stop,
+outside a wall budget. It then reports the generations it made, modes covered
+out of 1,000 and KL(generated || uniform) over the preset's mode samples, and
+FID on the digit classifier's features: mean ± standard error over the seeds
+that finished, seeds named, with PacGAN's rows beside them. ``--jobs`` runs go
+at once with one torch thread each, seed-major, so the strategies of one seed
+share the machine under the same load. Finished runs are kept in
+``benchmarks/results/<out's name>/`` (committed) and skipped by later calls.
+A run under a CPU budget checkpoints and resumes where it stopped (CPU time
+adds up over resumes; ``--keep-partial`` commits the newest checkpoints, so a
+fresh clone resumes too); one under a wall budget starts over (a paused wall
+clock is not comparable).
 
-    python benchmarks/stacked_mnist.py [--minutes 9] [--seeds 0 1 2] [--strategies gan egan_pack ...] [--jobs 2]
-        [--set KEY=VALUE] [--report-only]
+    python benchmarks/stacked_mnist.py [--cpu-minutes 20 | --minutes 9] [--seeds 0 1 2] [--strategies gan ...]
+        [--jobs 2] [--set KEY=VALUE] [--report-only] [--keep-partial]
 """
 
 from __future__ import annotations
@@ -59,16 +63,23 @@ PAPER_HARD = {
 }
 
 
+#: a CPU-budget run's checkpoint interval: at most this many generations are trained twice after a cut-off
+CHECKPOINT_EVERY = 100
+
+
 def execute(strategy: str, seed: int, args) -> str:
     _, run_file, overrides = STRATEGIES[strategy]
-    budget = [f"max_seconds={args.minutes * 60}", "generations=1000000", "metrics.every=1000000000",
-              "log.checkpoint_every=0", "log.plots=false", f"seed={seed}"]
+    on_cpu = args.cpu_minutes is not None
+    budget = ([f"max_cpu_seconds={args.cpu_minutes * 60}", f"log.checkpoint_every={CHECKPOINT_EVERY}"] if on_cpu
+              else [f"max_seconds={args.minutes * 60}", "log.checkpoint_every=0"])
+    budget += ["generations=1000000", "metrics.every=1000000000", "log.plots=false", f"seed={seed}"]
     arguments = [str(PRESETS / f"{run_file}.toml"), *kept_runs.sets(budget + overrides + args.overrides)]
-    return kept_runs.execute(Path(args.out), "stacked_mnist", strategy, seed, arguments, resumable=False)
+    return kept_runs.execute(Path(args.out), "stacked_mnist", strategy, seed, arguments, resumable=on_cpu)
 
 
 def report(args) -> None:
-    print(f"\nStacked MNIST, {args.minutes:g} min of wall time per run, {args.jobs} run(s) at once with one torch "
+    budget = (f"{args.cpu_minutes:g} CPU minutes" if args.cpu_minutes is not None else f"{args.minutes:g} min of wall time")
+    print(f"\nStacked MNIST, {budget} per run, {args.jobs} run(s) at once with one torch "
           f"thread each; extra: {', '.join(args.overrides) or 'none'}; seeds asked: {args.seeds}\n")
     print("| strategy | seeds | generations | modes (of 1000) | KL | FID (classifier features) |")
     print("| --- | --- | --- | --- | --- | --- |")
@@ -91,16 +102,27 @@ def report(args) -> None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=9.0, help="wall-clock budget of every run")
+    clock = parser.add_mutually_exclusive_group()
+    clock.add_argument("--minutes", type=float, default=9.0, help="wall-clock budget of every run")
+    clock.add_argument("--cpu-minutes", type=float, default=None,
+                       help="CPU-time budget of every run (its process, all threads; resumable)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--strategies", nargs="+", default=["gan", "egan_balanced_pack", "egan_balanced"], choices=list(STRATEGIES))
     parser.add_argument("--jobs", type=int, default=2, help="runs at once, one torch thread each")
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="extra override for every run")
     parser.add_argument("--out", default=None, help="default: benchmarks/out/stacked_mnist_<minutes>min")
     parser.add_argument("--report-only", action="store_true", help="print the table of what has finished; run nothing")
+    parser.add_argument("--keep-partial", action="store_true",
+                        help="CPU budgets: keep the newest checkpoint of every unfinished run in benchmarks/results; "
+                             "run nothing")
     args = parser.parse_args()
-    args.out = args.out or str(ROOT / "benchmarks" / "out" / f"stacked_mnist_{args.minutes:g}min")
-    if not args.report_only:
+    folder = f"stacked_mnist_{args.cpu_minutes:g}cpumin" if args.cpu_minutes is not None else f"stacked_mnist_{args.minutes:g}min"
+    args.out = args.out or str(ROOT / "benchmarks" / "out" / folder)
+    if args.keep_partial:
+        for strategy in args.strategies:
+            for seed in args.seeds:
+                kept_runs.keep(Path(args.out), "stacked_mnist", strategy, seed)
+    elif not args.report_only:
         jobs = [(strategy, seed) for seed in args.seeds for strategy in args.strategies]
         with ThreadPoolExecutor(args.jobs) as pool:
             for line in pool.map(lambda job: execute(*job, args), jobs):

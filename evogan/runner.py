@@ -143,7 +143,7 @@ class GracefulInterrupt:
 
 def run(config: Config, out: str | Path | None = None, *, root: str | Path = "runs", progress: bool | None = None,
         resume_hint: str | None = None) -> Path:
-    """Run ``config`` to completion (or ``max_seconds``), writing everything into a run directory; returns its path.
+    """Run ``config`` to completion (or ``max_seconds`` / ``max_cpu_seconds``), writing everything into a run directory; returns its path.
 
     ``resume_hint``: what a Ctrl-C tells the user to do (default: ``evogan run --resume <run dir>``)."""
     if config.log.tensorboard:
@@ -371,7 +371,7 @@ def _run_experiment(experiment: Experiment, run_dir: Path, writer: LogWriter, ba
         rows.append(row)
         writer.write(row)
         drawn.generation(row)
-        out_of_time = 0 < config.max_seconds <= wall
+        out_of_time = 0 < config.max_seconds <= wall or 0 < config.max_cpu_seconds <= cpu_seconds()
         if gen % every == 0 or gen == last or out_of_time:
             measure(wall)
         bar.update(gen, f"{summary_line(history[-1])} @ gen {history[-1]['generation']}")

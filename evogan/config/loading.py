@@ -51,7 +51,7 @@ def flat_config(data: dict, prefix: str = "") -> dict[str, Any]:
 #: keys a resumed run may change: they extend, observe or place a run, never change what it computes
 #: (the Ray backend gives the in-process result bit for bit whatever its worker settings; so do synchronous
 #: islands on Ray, whatever their CPUs: a run started on a laptop continues on a cluster)
-RESUME_SAFE = ("name", "generations", "max_seconds", "metrics.every", "log.", "parallel.workers",
+RESUME_SAFE = ("name", "generations", "max_seconds", "max_cpu_seconds", "metrics.every", "log.", "parallel.workers",
                "parallel.cpus_per_worker", "parallel.threads_per_worker", "parallel.address", "parallel.object_store_mb",
                "parallel.dashboard", "parallel.max_restarts", "parallel.start_timeout",
                "islands.backend", "islands.cpus_per_island")

@@ -221,6 +221,10 @@ class Config:
     seed: int = _opt(0, "run seed: every random draw derives from it, so a run is reproducible", lo=0)
     generations: int = _opt(1500, "number of generations (E-GAN iterations)", lo=1)
     max_seconds: float = _opt(0.0, "stop after the generation that passes this wall time in seconds (0: no limit)", lo=0.0)
+    max_cpu_seconds: float = _opt(0.0, "stop after the generation that passes this CPU time of the run's process in "
+                                  "seconds, all its threads, counted over resumes (0: no limit); an equal-compute "
+                                  "budget that a busy machine does not shorten. In-process backends only: Ray workers' "
+                                  "CPU is not the process's", lo=0.0)
     population_size: int = _opt(4, "mu: parents kept after each selection", lo=1, hi=100000)
     plugins: list = _opt([], "modules or .py files imported before any name is resolved, which register their own "
                              "operators (also `evogan run --import`; see evogan/plugins.py)", empty=True)

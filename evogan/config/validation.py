@@ -109,6 +109,9 @@ def check_combinations(obj) -> None:
         raise ConfigError(f"dyngan.enabled: DynGAN's collapse detector reads D's logit of each real sample, and with "
                           f"pack = {obj.pack} D judges packs: a sample packed with one of a missing mode is flagged "
                           "too (measured on the grid: 105 false flags against 119 true ones); use pack = 1")
+    if obj.max_cpu_seconds and "ray" in (obj.parallel.backend, obj.islands.backend if obj.islands.count > 1 else ""):
+        raise ConfigError("max_cpu_seconds: a CPU budget counts this process's CPU time, and Ray's workers train in "
+                          "other processes; use max_seconds (wall time) with Ray, or an in-process backend")
     if obj.update == "simultaneous":
         _check_simultaneous(obj)
     if obj.islands.count > 1:

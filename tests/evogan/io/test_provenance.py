@@ -57,3 +57,25 @@ def test_an_unpacked_checkpoint_from_before_resumes(tmp_path):
     save_checkpoint(run_dir / "checkpoints", state["generation"], state)
     resume(run_dir, ["generations=20"])
     assert json.loads((run_dir / "metrics.json").read_text())["generation"] == 20
+
+
+def test_a_cpu_budget_stops_after_the_generation_that_passes_it_and_counts_over_resumes(tmp_path):
+    run_dir = run(Config(generations=100_000, max_cpu_seconds=0.3, **SMALL), tmp_path / "run")
+    first = json.loads((run_dir / "metrics.json").read_text())
+    spent = read_cpu_seconds(run_dir)
+    assert first["stopped_by_time"] is True and 1 < first["generation"] < 100_000
+    assert 0.3 <= spent < 0.3 + 2.0  # the last generation and the evaluation at the stop, far below 2 s here
+    resume(run_dir, ["max_cpu_seconds=0.3"])  # the budget is already spent: one more generation, then the stop
+    assert json.loads((run_dir / "metrics.json").read_text())["generation"] == first["generation"] + 1
+    resume(run_dir, ["max_cpu_seconds=0.9"])
+    later = json.loads((run_dir / "metrics.json").read_text())
+    assert later["stopped_by_time"] is True and later["generation"] > first["generation"] + 1
+    assert 0.9 <= read_cpu_seconds(run_dir) < 0.9 + 2.0
+
+
+def test_a_cpu_budget_is_refused_on_ray_whose_workers_are_other_processes():
+    with pytest.raises(ConfigError, match="max_cpu_seconds: a CPU budget counts this process's CPU time"):
+        Config(max_cpu_seconds=60, parallel={"backend": "ray"})
+    with pytest.raises(ConfigError, match="max_cpu_seconds"):
+        Config(max_cpu_seconds=60, population_size=2, islands={"count": 2, "migrants": 0, "backend": "ray"})
+    assert Config(max_cpu_seconds=60, parallel={"backend": "vectorized"}).max_cpu_seconds == 60
