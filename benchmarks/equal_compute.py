@@ -245,10 +245,7 @@ def _runs(dataset: str, job: str, seeds: list[int], out: Path) -> list[tuple[int
         for seed, final, _ in finished(RESULTS / kept[0], dataset, kept[1], seeds):
             found[seed] = (final, None)
     for seed, final, _ in finished(out, dataset, job, seeds):
-        folder = kept_runs.kept_dir(out, dataset, job, seed)
-        if not (folder / "metrics.json").exists():
-            folder = kept_runs.run_dir(out, dataset, job, seed)
-        found[seed] = (final, read_cpu_seconds(folder))
+        found[seed] = (final, read_cpu_seconds(kept_runs.folder_of(out, dataset, job, seed)))
     return [(seed, *found[seed]) for seed in sorted(found)]
 
 

@@ -99,6 +99,12 @@ def sets(overrides: list[str]) -> list[str]:
     return [item for override in overrides for item in ("--set", override)]
 
 
+def folder_of(out: Path, dataset: str, strategy: str, seed: int) -> Path:
+    """Where a run's results are read from: its kept copy in benchmarks/results if it has one, else its folder."""
+    kept = kept_dir(out, dataset, strategy, seed)
+    return kept if (kept / "metrics.json").exists() else run_dir(out, dataset, strategy, seed)
+
+
 #: the run folders ``finished`` read, in order: what ``made_with`` dates
 READ: list[Path] = []
 
@@ -107,8 +113,7 @@ def finished(out: Path, dataset: str, strategy: str, seeds: list[int]) -> list[t
     """(seed, final metrics, metrics history) of each seed that finished, from benchmarks/results or ``out``."""
     runs = []
     for seed in seeds:
-        kept = kept_dir(out, dataset, strategy, seed)
-        folder = kept if (kept / "metrics.json").exists() else run_dir(out, dataset, strategy, seed)
+        folder = folder_of(out, dataset, strategy, seed)
         if finished_run(folder):
             READ.append(folder)
             history = []

@@ -29,6 +29,8 @@ from pathlib import Path
 import kept_runs
 from kept_runs import PRESETS, ROOT, finished, mean_se, values
 
+from evogan.io.provenance import read_cpu_seconds
+
 #: strategy → (label, preset in runs/, overrides)
 STRATEGIES = {
     "gan": ("DCGAN (single loss)", "stacked_mnist_gan", []),
@@ -41,15 +43,19 @@ STRATEGIES = {
     "egan_balanced_pack": ("E-GAN rebalanced + packing 2", "stacked_mnist_egan_balanced", ["pack=2"]),
 }
 #: PacGAN's hard variants (its Table 3): the small DCGAN with D = 1/2 G or 1/4 G (evogan/models/unrolled.py), each
-#: with the single GAN, PacGAN2 (128 packs a step, as there), E-GAN's three losses, and E-GAN + packing 2
+#: with the single GAN, PacGAN2 (128 packs a step, as there), E-GAN's three losses, E-GAN + packing 2, and the
+#: built-in default's strategy (two packed generators against one D, one heuristic child each, no selection)
 _EGAN = "mutations=['minimax', 'heuristic', 'least_squares']"
-for _size, _label in (("half", "1/2"), ("quarter", "1/4")):
+HARD_SIZES = {"half": "1/2", "quarter": "1/4"}
+for _size, _label in HARD_SIZES.items():
     _preset = f"stacked_mnist_unrolled_{_size}_d"
     STRATEGIES.update({
         f"gan_{_size}_d": (f"DCGAN, D = {_label} G", _preset, []),
         f"pacgan2_{_size}_d": (f"PacDCGAN2, D = {_label} G", _preset, ["pack=2"]),
         f"egan_{_size}_d": (f"E-GAN (mu = 1, 3 losses), D = {_label} G", _preset, [_EGAN]),
         f"egan_pack2_{_size}_d": (f"E-GAN + packing 2, D = {_label} G", _preset, [_EGAN, "pack=2"]),
+        f"mixture2_{_size}_d": (f"2 PacDCGAN2 generators mixed (evogan's default strategy), D = {_label} G", _preset,
+                                ["pack=2", "population_size=2", "selection='lineage'"]),
     })
 
 #: PacGAN, Table 2 (the VEEGAN protocol's DCGAN, GPU, full training): label → (modes, KL)
@@ -61,6 +67,7 @@ PAPER_HARD = {
     "D = 1/2 G": {"DCGAN (PacGAN's)": (487.7, 2.24), "PacDCGAN2": (840.7, 1.00), "PacDCGAN3": (866.6, 0.90),
                   "PacDCGAN4": (820.2, 1.15)},
 }
+HARD_SIZES_LABEL_OF = {f"D = {label} G": size for size, label in HARD_SIZES.items()}
 
 
 #: a CPU-budget run's checkpoint interval: at most this many generations are trained twice after a cut-off
@@ -81,23 +88,34 @@ def report(args) -> None:
     budget = (f"{args.cpu_minutes:g} CPU minutes" if args.cpu_minutes is not None else f"{args.minutes:g} min of wall time")
     print(f"\nStacked MNIST, {budget} per run, {args.jobs} run(s) at once with one torch "
           f"thread each; extra: {', '.join(args.overrides) or 'none'}; seeds asked: {args.seeds}\n")
-    print("| strategy | seeds | generations | modes (of 1000) | KL | FID (classifier features) |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| strategy | seeds | generations | modes (of 1000) | KL | FID (classifier features) | CPU s / run (measured) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    every_seed = []
     for strategy in args.strategies:
         runs = finished(Path(args.out), "stacked_mnist", strategy, args.seeds)
         finals, seeds = [final for _, final, _ in runs], [seed for seed, _, _ in runs]
         label = STRATEGIES[strategy][0]
         if not finals:
-            print(f"| {label} | none finished | | | | |")
+            print(f"| {label} | none finished | | | | | |")
             continue
+        cpu = [s for s in (read_cpu_seconds(kept_runs.folder_of(Path(args.out), "stacked_mnist", strategy, seed))
+                           for seed in seeds) if s is not None]
         print(f"| {label} | {','.join(map(str, seeds))} | {mean_se(values(finals, 'generation'), 0)} | "
               f"{mean_se(values(finals, 'modes'), 0)} | {mean_se(values(finals, 'kl'), 2)} | "
-              f"{mean_se(values(finals, 'fid'), 1)} |")
-    for label, (modes, kl) in PAPER.items():
-        print(f"| paper, Table 2: {label} (GPU, full training) | | | {modes} | {kl} | |")
+              f"{mean_se(values(finals, 'fid'), 1)} | {mean_se(cpu, 0)} |")
+        every_seed.append(f"- {label}: " + "; ".join(f"{seed}: {final['modes']} / {final['kl']:.2f}"
+                                                       for seed, final in zip(seeds, finals)))
+    hard = {size for size in HARD_SIZES if any(s.endswith(f"_{size}_d") for s in args.strategies)}
+    if any(not s.endswith("_d") for s in args.strategies):  # PacGAN's rows for the networks the table holds
+        for label, (modes, kl) in PAPER.items():
+            print(f"| paper, Table 2: {label} (GPU, full training) | | | {modes} | {kl} | | |")
     for size, rows in PAPER_HARD.items():
+        if HARD_SIZES_LABEL_OF.get(size) not in hard:
+            continue
         for label, (modes, kl) in rows.items():
-            print(f"| paper, Table 3, {size}: {label} (GPU, full training) | | | {modes} | {kl} | |")
+            print(f"| paper, Table 3, {size}: {label} (GPU, full training) | | | {modes} | {kl} | | |")
+    if every_seed:
+        print("\nEvery seed (modes / KL):\n\n" + "\n".join(every_seed))
 
 
 def main():

@@ -136,3 +136,35 @@ def test_the_gpu_check_runs_its_whole_path_on_cpu(capsys):
     out = capsys.readouterr().out
     assert out.count("-> ok") == 3 and "Ray children vs in process: survivors identical" in out
     assert "| 1 |" in out and "| 2 |" in out and "all checks ok" in out
+
+
+def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monkeypatch):
+    """Each strategy's run, as the benchmark starts it: a valid config; a CPU budget is ``max_cpu_seconds`` with
+    checkpoints and a resumable run, a wall budget ``max_seconds`` and a fresh start."""
+    import argparse
+
+    import stacked_mnist
+
+    started = {}
+    monkeypatch.setattr(stacked_mnist.kept_runs, "execute",
+                        lambda out, dataset, strategy, seed, arguments, resumable: started.update(
+                            {(strategy, resumable): arguments}) or "")
+    for cpu_minutes in (20, None):
+        args = argparse.Namespace(cpu_minutes=cpu_minutes, minutes=9.0, overrides=[], out="unused")
+        for strategy in stacked_mnist.STRATEGIES:
+            stacked_mnist.execute(strategy, 3, args)
+    for (strategy, resumable), (preset, *sets) in started.items():
+        config = load_config(preset, sets[1::2])
+        assert config.seed == 3 and config.generations == 1_000_000
+        if resumable:
+            assert config.max_cpu_seconds == 1200 and config.max_seconds == 0
+            assert config.log.checkpoint_every == stacked_mnist.CHECKPOINT_EVERY
+        else:
+            assert config.max_seconds == 540 and config.max_cpu_seconds == 0 and config.log.checkpoint_every == 0
+    assert len(started) == 2 * len(stacked_mnist.STRATEGIES)
+    # the default's strategy on PacGAN's network is PacDCGAN2 with a second generator and nothing else
+    mixture = flat_config(config_to_dict(load_config(started[("mixture2_half_d", True)][0],
+                                                     started[("mixture2_half_d", True)][2::2])))
+    pacgan2 = flat_config(config_to_dict(load_config(started[("pacgan2_half_d", True)][0],
+                                                     started[("pacgan2_half_d", True)][2::2])))
+    assert {key for key in mixture if mixture[key] != pacgan2[key]} == {"population_size", "selection"}
