@@ -21,7 +21,8 @@ from evogan.core.sampling import generate
 
 from .registry import FITNESSES
 
-__all__ = ["quality", "diversity", "egan_fitness", "quality_fitness", "diversity_fitness", "evaluate"]
+__all__ = ["quality", "diversity", "egan_fitness", "quality_fitness", "diversity_fitness", "no_fitness", "scored",
+           "evaluate"]
 
 
 def quality(d_fake_probability: torch.Tensor) -> float:
@@ -54,6 +55,22 @@ def diversity_fitness(f_q: float, f_d: float, gamma: float) -> tuple[float]:
     return (f_d,)
 
 
+@FITNESSES.register("none")
+def no_fitness(f_q: float, f_d: float, gamma: float) -> tuple[float]:
+    """No evaluation at all: every child's F is 0 and F_q, F_d are not measured (NaN in the logbook). For strategies
+    whose selection has no choice (one child a parent; or the random selection): a single GAN, PacGAN, a mixture of
+    generators. Their papers evaluate nothing, so neither should their cost at equal compute."""
+    return (0.0,)
+
+
+no_fitness.scored = False  # evaluate() and the backends skip the judge's batch and D's gradients
+
+
+def scored(combine) -> bool:
+    """Whether a fitness reads F_q and F_d (each child scored against D) or ignores them (``none``)."""
+    return getattr(combine, "scored", True)
+
+
 def evaluate(child, judge, *, generator, adversary, combine, gamma: float) -> tuple[float]:
     """Score ``child`` on this generation's fixed evaluation batch ``judge``.
 
@@ -62,6 +79,9 @@ def evaluate(child, judge, *, generator, adversary, combine, gamma: float) -> tu
     (its quality score and the norm of its loss gradient), so the same
     evaluation serves every family.
     """
+    if not scored(combine):
+        child.scores.update(f_q=math.nan, f_d=math.nan)
+        return combine(math.nan, math.nan, gamma)
     with torch.no_grad():
         fake = generate(generator, child, judge.z)
     f_q, grad_norm = adversary.score(fake, judge)

@@ -108,6 +108,23 @@ def mutation_labels(mutations: list[str]) -> list[str]:
     return [name if k == 0 else f"{name}.{k + 1}" for name, k in zip(mutations, earlier)]
 
 
+def _check_nothing_to_choose(config) -> None:
+    """A fitness that scores nothing only serves where no choice is made by fitness."""
+    children = config.population_size * len(config.mutations)
+    if children > config.population_size and config.selection != "random":
+        raise ConfigError(f"fitness: {config.fitness!r} scores nothing, but {children} children compete for "
+                          f"population_size = {config.population_size} places under selection "
+                          f"{config.selection!r}; use one mutation, selection = 'random', or a fitness that scores")
+    if config.islands.count > 1:
+        raise ConfigError(f"fitness: {config.fitness!r} scores nothing, and islands send their fittest generators "
+                          "as migrants; use a fitness that scores")
+
+
+def _no_judge(*, generation: int) -> None:
+    """The evaluation batch of a fitness that scores nothing (``fitness = "none"``)."""
+    return None
+
+
 def build_strategy(config, *, generator, adversary, data, sample_latent, backend=None) -> base.Toolbox:
     """Resolve every name in ``config`` (clear errors before training) and register the operators.
 
@@ -130,14 +147,11 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
             stacklevel=2,
         )
     toolbox.register("mate", operators.on_the_fly_crossover, p_cross=config.p_cross)
-    toolbox.register(
-        "evaluate",
-        fitness.evaluate,
-        generator=generator,
-        adversary=adversary,
-        combine=fitness.FITNESSES.get(config.fitness, "fitness"),
-        gamma=config.gamma,
-    )
+    combine = fitness.FITNESSES.get(config.fitness, "fitness")
+    if not fitness.scored(combine):
+        _check_nothing_to_choose(config)
+    toolbox.register("evaluate", fitness.evaluate, generator=generator, adversary=adversary, combine=combine,
+                     gamma=config.gamma)
     toolbox.register("select", operators.SELECTIONS.get(config.selection, "selection"))
     toolbox.register("stream", numpy_generator, config.seed)  # stream(*identity): a seeded numpy Generator
     if backend is not None:
@@ -157,10 +171,13 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         batch_size=config.samples(),
         seed=config.seed,
     )
-    toolbox.register(
-        "judge", adversary.judge, sample_real=data.sample, sample_latent=sample_latent,
-        batch_size=config.samples("eval_batch_size"), seed=config.seed,
-    )
+    if fitness.scored(combine):
+        toolbox.register(
+            "judge", adversary.judge, sample_real=data.sample, sample_latent=sample_latent,
+            batch_size=config.samples("eval_batch_size"), seed=config.seed,
+        )
+    else:  # nothing is scored: no evaluation batch, no gradient of D on it
+        toolbox.register("judge", _no_judge)
     toolbox.register("diagnostics", adversary.diagnostics)
     lr_g = schedule_for(config, "g", always=bool(config.genes.lr_sigma))  # a member's factor scales a rate
     toolbox.register("vary", algorithms.vary, toolbox=toolbox, seed=config.seed, lr_g=lr_g,

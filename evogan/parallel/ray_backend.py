@@ -274,21 +274,19 @@ class RayBackend:
             return []
         if not self.workers:
             raise RuntimeError("RayBackend.map before start(): the workers are created when the run starts")
-        judge = self._breeding_judge(fn)
         pieces = _split(items, len(self.workers))
-        if judge is not None:  # D's weights and the judge once per generation; each worker's parents with its piece
-            shared = ray.put(pack((self._kit.adversary.shared_state(), judge)))
+        if self._breeds(fn):  # D's weights and the judge once per generation; each worker's parents with its piece
+            shared = ray.put(pack((self._kit.adversary.shared_state(), fn.keywords["judge"])))
             refs = [worker.breed.remote(shared, *_index_members(piece)) for worker, piece in zip(self.workers, pieces)]
         else:
             shared = ray.put(fn)
             refs = [worker.apply.remote(shared, pack(piece)) for worker, piece in zip(self.workers, pieces)]
         return unpack([result for piece in _get(refs) for result in piece], self._home)
 
-    def _breeding_judge(self, fn):
-        if self._engine_breed is not None and isinstance(fn, partial) and fn.func is self._engine_breed \
-                and not fn.args and set(fn.keywords) == {"judge"}:
-            return fn.keywords["judge"]
-        return None
+    def _breeds(self, fn) -> bool:
+        """Whether ``fn`` is the engine's breed with this generation's judge (None when the fitness scores nothing)."""
+        return (self._engine_breed is not None and isinstance(fn, partial) and fn.func is self._engine_breed
+                and not fn.args and set(fn.keywords) == {"judge"})
 
     def close(self) -> None:
         """Kill the workers; shut Ray down if this backend started it. Safe to call twice."""

@@ -197,13 +197,18 @@ class VectorizedBackend:
 
     def _evaluate(self, children, judge) -> None:
         """``fitness.evaluate`` for every valid child at once: one batched G pass, per-child D gradient norms."""
-        from fitness import diversity
+        from fitness import diversity, scored
 
         live = [c for c in children if "discarded" not in c.lineage]
         if not live:
             return
         kw = self.kit.operators["evaluate"].keywords
         generator, adversary, combine, gamma = kw["generator"], kw["adversary"], kw["combine"], kw["gamma"]
+        if not scored(combine):  # fitness "none": nothing to score
+            for child in live:
+                child.scores.update(f_q=math.nan, f_d=math.nan)
+                child.fitness.values = combine(math.nan, math.nan, gamma)
+            return
         with torch.no_grad():  # stacked copies: BatchNorm's running averages change in them, not in the children
             set_mode(generator, True)
             fakes = vmap(partial(run_with, generator), in_dims=(0, None))(_stack([dict(c) for c in live]), judge.z)

@@ -70,3 +70,12 @@ def _dw(real, fake):
     lr = [W * x + B for x in REAL]
     lf = [W * x + B for x in (0.0, 1.0)]
     return sum(-sigmoid(-l) * x for l, x in zip(lr, REAL)) / 3 + sum(sigmoid(l) * x for l, x in zip(lf, (0.0, 1.0))) / 2
+
+
+def test_no_fitness_scores_nothing_and_needs_no_judge():
+    """fitness = "none": F = 0 for every child, F_q and F_d not measured; no evaluation batch is read (judge None)."""
+    child = affine_individual(0.8, 0.1)
+    none = FITNESSES.get("none")
+    assert none(0.3, 2.0, 0.1) == (0.0,)
+    assert evaluate(child, None, generator=Affine1D(), adversary=adversary(), combine=none, gamma=0.25) == (0.0,)
+    assert math.isnan(child.scores["f_q"]) and math.isnan(child.scores["f_d"])

@@ -103,6 +103,15 @@ def test_schedules_packing_and_pacgan_nets_give_the_inprocess_run_bit_for_bit_on
     assert_same_population(got[2], expected[2])
 
 
+def test_a_mixture_without_evaluation_gives_the_inprocess_run_on_ray(ray_session):
+    """fitness = "none": no judge travels (it is None), and the workers train what the driver would."""
+    extra = dict(fitness="none", selection="lineage", pack=2)
+    expected = evolve(Config(**{**ring_config(mutations=("heuristic",)).__dict__, **extra}))
+    got = evolve(Config(**{**ring_config(mutations=("heuristic",), backend="ray", workers=2).__dict__, **extra}))
+    assert got[1] == expected[1]
+    assert_same_population(got[2], expected[2])
+
+
 def test_image_individuals_with_batchnorm_travel_whole(ray_session):
     config = Config(
         dataset="mnist", generations=2, population_size=1, latent_dim=8, batch_size=16, eval_batch_size=16,
