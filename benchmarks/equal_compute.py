@@ -99,6 +99,13 @@ for _suffix, (_rate, _names) in ROBUSTNESS.items():
 LATENT = ("pacgan2", "pacgan2_mu4")
 for _name in LATENT:
     STRATEGIES[f"{_name}_latent10"] = (STRATEGIES[_name][0] + ", latent 10", STRATEGIES[_name][1] + ["latent_dim=10"])
+#: the baselines as their papers build them: a single GAN, PacGAN and a mixture of generators make no choice among
+#: children, so they evaluate none (fitness "none"); the rows above also pay for E-GAN's child evaluation, 15-22 % of
+#: a single-child generation, which their methods do not do (timed on their own: the work differs)
+UNSCORED = ("gan", "pacgan2", "pacgan4", "pacgan2_mu2", "pacgan2_mu4")
+for _name in UNSCORED:
+    STRATEGIES[f"{_name}_unscored"] = (STRATEGIES[_name][0] + ", no child evaluation",
+                                       STRATEGIES[_name][1] + ["fitness='none'"])
 #: strategies doing their base's tensor work (only learning-rate values differ, or which child survives, or the
 #: latent's size, about 1 % of the work): they take the base's calibrated generations instead of a timing of their
 #: own (a timing under load once gave PacGAN2 at lr_g 1e-4 30 % fewer generations than PacGAN2); their measured CPU
