@@ -100,7 +100,7 @@ LATENT = ("pacgan2", "pacgan2_mu4")
 for _name in LATENT:
     STRATEGIES[f"{_name}_latent10"] = (STRATEGIES[_name][0] + ", latent 10", STRATEGIES[_name][1] + ["latent_dim=10"])
 #: the baselines as their papers build them: a single GAN, PacGAN and a mixture of generators make no choice among
-#: children, so they evaluate none (fitness "none"); the rows above also pay for E-GAN's child evaluation, 15-22 % of
+#: children, so they evaluate none (fitness "none"); the rows above also pay for E-GAN's child evaluation, 10-28 % of
 #: a single-child generation, which their methods do not do (timed on their own: the work differs)
 UNSCORED = ("gan", "pacgan2", "pacgan4", "pacgan2_mu2", "pacgan2_mu4")
 for _name in UNSCORED:

@@ -61,14 +61,13 @@ for _size, _label in HARD_SIZES.items():
 
 #: PacGAN, Table 2 (the VEEGAN protocol's DCGAN, GPU, full training): label → (modes, KL)
 PAPER = {"DCGAN": (99, 3.40), "VEEGAN": (150, 2.95), "PacDCGAN2": (1000, 0.06)}
-#: PacGAN, Table 3 (D = 1/4 G and 1/2 G, 50 trials, GPU, full training): label → (modes, KL)
+#: PacGAN, Table 3 (D = 1/4 G and 1/2 G, 50 trials, GPU, full training): size (HARD_SIZES) → label → (modes, KL)
 PAPER_HARD = {
-    "D = 1/4 G": {"DCGAN (PacGAN's)": (78.5, 5.21), "PacDCGAN2": (484.5, 2.61), "PacDCGAN3": (601.3, 2.00),
-                  "PacDCGAN4": (667.4, 1.81)},
-    "D = 1/2 G": {"DCGAN (PacGAN's)": (487.7, 2.24), "PacDCGAN2": (840.7, 1.00), "PacDCGAN3": (866.6, 0.90),
-                  "PacDCGAN4": (820.2, 1.15)},
+    "quarter": {"DCGAN (PacGAN's)": (78.5, 5.21), "PacDCGAN2": (484.5, 2.61), "PacDCGAN3": (601.3, 2.00),
+                "PacDCGAN4": (667.4, 1.81)},
+    "half": {"DCGAN (PacGAN's)": (487.7, 2.24), "PacDCGAN2": (840.7, 1.00), "PacDCGAN3": (866.6, 0.90),
+             "PacDCGAN4": (820.2, 1.15)},
 }
-HARD_SIZES_LABEL_OF = {f"D = {label} G": size for size, label in HARD_SIZES.items()}
 
 
 #: a CPU-budget run's checkpoint interval: at most this many generations are trained twice after a cut-off
@@ -110,11 +109,11 @@ def report(args) -> None:
     if any(not s.endswith("_d") for s in args.strategies):  # PacGAN's rows for the networks the table holds
         for label, (modes, kl) in PAPER.items():
             print(f"| paper, Table 2: {label} (GPU, full training) | | | {modes} | {kl} | | |")
-    for size, rows in PAPER_HARD.items():
-        if HARD_SIZES_LABEL_OF.get(size) not in hard:
+    for size in PAPER_HARD:
+        if size not in hard:
             continue
-        for label, (modes, kl) in rows.items():
-            print(f"| paper, Table 3, {size}: {label} (GPU, full training) | | | {modes} | {kl} | | |")
+        for label, (modes, kl) in PAPER_HARD[size].items():
+            print(f"| paper, Table 3, D = {HARD_SIZES[size]} G: {label} (GPU, full training) | | | {modes} | {kl} | | |")
     if every_seed:
         print("\nEvery seed (modes / KL):\n\n" + "\n".join(every_seed))
 

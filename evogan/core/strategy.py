@@ -148,7 +148,8 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         )
     toolbox.register("mate", operators.on_the_fly_crossover, p_cross=config.p_cross)
     combine = fitness.FITNESSES.get(config.fitness, "fitness")
-    if not fitness.scored(combine):
+    scores_children = fitness.scored(combine)
+    if not scores_children:
         _check_nothing_to_choose(config)
     toolbox.register("evaluate", fitness.evaluate, generator=generator, adversary=adversary, combine=combine,
                      gamma=config.gamma)
@@ -171,7 +172,7 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         batch_size=config.samples(),
         seed=config.seed,
     )
-    if fitness.scored(combine):
+    if scores_children:
         toolbox.register(
             "judge", adversary.judge, sample_real=data.sample, sample_latent=sample_latent,
             batch_size=config.samples("eval_batch_size"), seed=config.seed,

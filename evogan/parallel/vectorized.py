@@ -202,12 +202,12 @@ class VectorizedBackend:
         live = [c for c in children if "discarded" not in c.lineage]
         if not live:
             return
-        kw = self.kit.operators["evaluate"].keywords
+        evaluate = self.kit.operators["evaluate"]
+        kw = evaluate.keywords
         generator, adversary, combine, gamma = kw["generator"], kw["adversary"], kw["combine"], kw["gamma"]
-        if not scored(combine):  # fitness "none": nothing to score
+        if not scored(combine):  # fitness "none": nothing to batch; evaluate() records the unscored child
             for child in live:
-                child.scores.update(f_q=math.nan, f_d=math.nan)
-                child.fitness.values = combine(math.nan, math.nan, gamma)
+                child.fitness.values = evaluate(child, judge)
             return
         with torch.no_grad():  # stacked copies: BatchNorm's running averages change in them, not in the children
             set_mode(generator, True)
