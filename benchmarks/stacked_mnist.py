@@ -1,20 +1,8 @@
 """Stacked MNIST (PacGAN's Tables 2 and 3) on CPU under one time budget per run, several seeds.
 
-Each strategy (a stacked_mnist_* preset plus overrides) trains for
-``--cpu-minutes`` of its process's CPU time (``max_cpu_seconds``: equal compute
-whatever else the machine runs) or ``--minutes`` of wall time
-(``max_seconds``); the metrics are computed at the start and at the stop,
-outside a wall budget. It then reports the generations it made, modes covered
-out of 1,000 and KL(generated || uniform) over the preset's mode samples, and
-FID on the digit classifier's features: mean ± standard error over the seeds
-that finished, seeds named, with PacGAN's rows beside them. ``--jobs`` runs go
-at once with one torch thread each, seed-major, so the strategies of one seed
-share the machine under the same load. Finished runs are kept in
-``benchmarks/results/<out's name>/`` (committed) and skipped by later calls.
-A run under a CPU budget checkpoints and resumes where it stopped (CPU time
-adds up over resumes; ``--keep-partial`` commits the newest checkpoints, so a
-fresh clone resumes too); one under a wall budget starts over (a paused wall
-clock is not comparable).
+Modes covered out of 1,000 and KL(generated || uniform) over the preset's mode
+samples, FID on the digit classifier's features, with PacGAN's rows beside
+them; the budget, resuming and keeping are image_budget.py's.
 
     python benchmarks/stacked_mnist.py [--cpu-minutes 20 | --minutes 9] [--seeds 0 1 2] [--strategies gan ...]
         [--jobs 2] [--set KEY=VALUE] [--report-only] [--keep-partial]
@@ -22,14 +10,10 @@ clock is not comparable).
 
 from __future__ import annotations
 
-import argparse
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from functools import partial
 
-import kept_runs
-from kept_runs import PRESETS, ROOT, finished, mean_se, values
-
-from evogan.io.provenance import read_cpu_seconds
+import image_budget
+from image_budget import CHECKPOINT_EVERY  # noqa: F401  (the tests read it here)
 
 #: strategy → (label, preset in runs/, overrides)
 STRATEGIES = {
@@ -70,84 +54,22 @@ PAPER_HARD = {
 }
 
 
-#: a CPU-budget run's checkpoint interval: at most this many generations are trained twice after a cut-off
-CHECKPOINT_EVERY = 100
+def paper_rows(strategies: list[str]) -> list[tuple[str, float, float]]:
+    """PacGAN's rows for the networks the table holds."""
+    rows = []
+    if any(not s.endswith("_d") for s in strategies):
+        rows += [(f"paper, Table 2: {label} (GPU, full training)", modes, kl) for label, (modes, kl) in PAPER.items()]
+    for size, table in PAPER_HARD.items():
+        if any(s.endswith(f"_{size}_d") for s in strategies):
+            rows += [(f"paper, Table 3, D = {HARD_SIZES[size]} G: {label} (GPU, full training)", modes, kl)
+                     for label, (modes, kl) in table.items()]
+    return rows
 
 
-def execute(strategy: str, seed: int, args) -> str:
-    _, run_file, overrides = STRATEGIES[strategy]
-    on_cpu = args.cpu_minutes is not None
-    budget = ([f"max_cpu_seconds={args.cpu_minutes * 60}", f"log.checkpoint_every={CHECKPOINT_EVERY}"] if on_cpu
-              else [f"max_seconds={args.minutes * 60}", "log.checkpoint_every=0"])
-    budget += ["generations=1000000", "metrics.every=1000000000", "log.plots=false", f"seed={seed}"]
-    arguments = [str(PRESETS / f"{run_file}.toml"), *kept_runs.sets(budget + overrides + args.overrides)]
-    return kept_runs.execute(Path(args.out), "stacked_mnist", strategy, seed, arguments, resumable=on_cpu)
-
-
-def report(args) -> None:
-    budget = (f"{args.cpu_minutes:g} CPU minutes" if args.cpu_minutes is not None else f"{args.minutes:g} min of wall time")
-    print(f"\nStacked MNIST, {budget} per run, {args.jobs} run(s) at once with one torch "
-          f"thread each; extra: {', '.join(args.overrides) or 'none'}; seeds asked: {args.seeds}\n")
-    print("| strategy | seeds | generations | modes (of 1000) | KL | FID (classifier features) | CPU s / run (measured) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    every_seed = []
-    for strategy in args.strategies:
-        runs = finished(Path(args.out), "stacked_mnist", strategy, args.seeds)
-        finals, seeds = [final for _, final, _ in runs], [seed for seed, _, _ in runs]
-        label = STRATEGIES[strategy][0]
-        if not finals:
-            print(f"| {label} | none finished | | | | | |")
-            continue
-        cpu = [s for s in (read_cpu_seconds(kept_runs.folder_of(Path(args.out), "stacked_mnist", strategy, seed))
-                           for seed in seeds) if s is not None]
-        print(f"| {label} | {','.join(map(str, seeds))} | {mean_se(values(finals, 'generation'), 0)} | "
-              f"{mean_se(values(finals, 'modes'), 0)} | {mean_se(values(finals, 'kl'), 2)} | "
-              f"{mean_se(values(finals, 'fid'), 1)} | {mean_se(cpu, 0)} |")
-        every_seed.append(f"- {label}: " + "; ".join(f"{seed}: {final['modes']} / {final['kl']:.2f}"
-                                                       for seed, final in zip(seeds, finals)))
-    hard = {size for size in HARD_SIZES if any(s.endswith(f"_{size}_d") for s in args.strategies)}
-    if any(not s.endswith("_d") for s in args.strategies):  # PacGAN's rows for the networks the table holds
-        for label, (modes, kl) in PAPER.items():
-            print(f"| paper, Table 2: {label} (GPU, full training) | | | {modes} | {kl} | | |")
-    for size in PAPER_HARD:
-        if size not in hard:
-            continue
-        for label, (modes, kl) in PAPER_HARD[size].items():
-            print(f"| paper, Table 3, D = {HARD_SIZES[size]} G: {label} (GPU, full training) | | | {modes} | {kl} | | |")
-    if every_seed:
-        print("\nEvery seed (modes / KL):\n\n" + "\n".join(every_seed))
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    clock = parser.add_mutually_exclusive_group()
-    clock.add_argument("--minutes", type=float, default=9.0, help="wall-clock budget of every run")
-    clock.add_argument("--cpu-minutes", type=float, default=None,
-                       help="CPU-time budget of every run (its process, all threads; resumable)")
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--strategies", nargs="+", default=["gan", "egan_balanced_pack", "egan_balanced"], choices=list(STRATEGIES))
-    parser.add_argument("--jobs", type=int, default=2, help="runs at once, one torch thread each")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], help="extra override for every run")
-    parser.add_argument("--out", default=None, help="default: benchmarks/out/stacked_mnist_<minutes>min")
-    parser.add_argument("--report-only", action="store_true", help="print the table of what has finished; run nothing")
-    parser.add_argument("--keep-partial", action="store_true",
-                        help="CPU budgets: keep the newest checkpoint of every unfinished run in benchmarks/results; "
-                             "run nothing")
-    args = parser.parse_args()
-    folder = f"stacked_mnist_{args.cpu_minutes:g}cpumin" if args.cpu_minutes is not None else f"stacked_mnist_{args.minutes:g}min"
-    args.out = args.out or str(ROOT / "benchmarks" / "out" / folder)
-    if args.keep_partial:
-        for strategy in args.strategies:
-            for seed in args.seeds:
-                kept_runs.keep(Path(args.out), "stacked_mnist", strategy, seed)
-    elif not args.report_only:
-        jobs = [(strategy, seed) for seed in args.seeds for strategy in args.strategies]
-        with ThreadPoolExecutor(args.jobs) as pool:
-            for line in pool.map(lambda job: execute(*job, args), jobs):
-                print(line, flush=True)
-    report(args)
-    print("\n" + kept_runs.made_with())
-
+TABLE = image_budget.Table("stacked_mnist", "Stacked MNIST", STRATEGIES, ["gan", "egan_balanced_pack", "egan_balanced"],
+                           1000, paper_rows)
+execute = partial(image_budget.execute, TABLE)
+kept_runs = image_budget.kept_runs
 
 if __name__ == "__main__":
-    main()
+    image_budget.main(TABLE, __doc__.splitlines()[0])

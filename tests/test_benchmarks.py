@@ -170,3 +170,32 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
     pacgan2 = flat_config(config_to_dict(load_config(started[("pacgan2_half_d", True)][0],
                                                      started[("pacgan2_half_d", True)][2::2])))
     assert {key for key in mixture if mixture[key] != pacgan2[key]} == {"population_size", "selection"}
+
+
+
+def test_every_shipped_mnist_preset_is_in_the_preset_table_under_a_cpu_budget(monkeypatch):
+    """benchmarks/mnist_presets.py runs every runs/mnist*.toml (the Ray one as its in-process twin) and the single
+    DCGAN under a resumable CPU budget, each with 5,000 metric samples; the DCGAN is mnist_egan with one
+    non-saturating generator that evaluates nothing, and nothing else changed."""
+    import argparse
+
+    import mnist_presets
+
+    started = {}
+    monkeypatch.setattr(mnist_presets.image_budget.kept_runs, "execute",
+                        lambda out, dataset, strategy, seed, arguments, resumable: started.update(
+                            {strategy: (dataset, resumable, arguments)}) or "")
+    args = argparse.Namespace(cpu_minutes=10, minutes=9.0, overrides=[], out="unused")
+    for strategy in mnist_presets.STRATEGIES:
+        mnist_presets.execute(strategy, 1, args)
+    shipped = {path.stem for path in (ROOT / "runs").glob("mnist*.toml")}
+    assert set(started) == (shipped - set(mnist_presets.SAME_AS)) | {"dcgan"}
+    assert set(mnist_presets.SAME_AS.values()) <= shipped
+    configs = {}
+    for strategy, (dataset, resumable, (preset, *sets)) in started.items():
+        config = configs[strategy] = load_config(preset, sets[1::2])  # a CPU budget with Ray would be refused here
+        assert dataset == "mnist" and resumable and config.dataset == "mnist" and config.seed == 1
+        assert config.max_cpu_seconds == 600 and config.metrics.samples == 5000
+    dcgan, egan = (flat_config(config_to_dict(configs[name])) for name in ("dcgan", "mnist_egan"))
+    assert {key for key in dcgan if dcgan[key] != egan[key]} == {"population_size", "mutations", "fitness"}
+    assert dcgan["population_size"] == 1 and dcgan["mutations"] == ["heuristic"] and dcgan["fitness"] == "none"
