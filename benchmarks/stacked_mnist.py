@@ -29,8 +29,10 @@ STRATEGIES = {
 #: PacGAN's hard variants (its Table 3): the small DCGAN with D = 1/2 G or 1/4 G (evogan/models/unrolled.py), each
 #: with the single GAN, PacGAN2 (128 packs a step, as there), E-GAN's three losses, E-GAN + packing 2, and the
 #: built-in default's strategy (two packed generators against one D, one heuristic child each, no selection). Only
-#: E-GAN evaluates its children (fitness egan); the others evaluate nothing, as their papers' methods do
-_EGAN = ["mutations=['minimax', 'heuristic', 'least_squares']", "fitness='egan'"]  # the presets score nothing
+#: E-GAN evaluates its children (fitness egan); the others evaluate nothing, as their papers' methods do. With
+#: several children D cannot share one child's latents (PacGAN's loop, update "same_latents"): E-GAN and the mixture
+#: take E-GAN's order (alternating), with the same one D step a generation
+_EGAN = ["mutations=['minimax', 'heuristic', 'least_squares']", "fitness='egan'", "update='alternating'"]
 HARD_SIZES = {"half": "1/2", "quarter": "1/4"}
 for _size, _label in HARD_SIZES.items():
     _preset = f"stacked_mnist_unrolled_{_size}_d"
@@ -40,7 +42,7 @@ for _size, _label in HARD_SIZES.items():
         f"egan_{_size}_d": (f"E-GAN (mu = 1, 3 losses), D = {_label} G", _preset, _EGAN),
         f"egan_pack2_{_size}_d": (f"E-GAN + packing 2, D = {_label} G", _preset, [*_EGAN, "pack=2"]),
         f"mixture2_{_size}_d": (f"2 PacDCGAN2 generators mixed (evogan's default strategy), D = {_label} G", _preset,
-                                ["pack=2", "population_size=2", "selection='lineage'"]),
+                                ["pack=2", "population_size=2", "selection='lineage'", "update='alternating'"]),
     })
 
 #: PacGAN, Table 2 (the VEEGAN protocol's DCGAN, GPU, full training): label → (modes, KL)

@@ -264,8 +264,9 @@ class Config:
     update: str = _opt(
         "alternating", "order of the adversarial step: alternating (E-GAN: D's n_D steps, then the children bred against "
         "the new D on fresh fakes) or simultaneous (ALI / PacGAN: G's and D's gradients at the same point on the same "
-        "fakes, applied together; needs one parent, one mutation, d_steps = g_steps = 1, p_cross = 0, the standard "
-        "family)", choices=("alternating", "simultaneous"),
+        "fakes, applied together) or same_latents (DCGAN-TensorFlow's loop, kept by PacGAN's Stacked MNIST code: D's "
+        "step, then G's step against the new D on the same latents); the last two need one parent, one mutation, "
+        "d_steps = g_steps = 1, p_cross = 0, the standard family", choices=("alternating", "simultaneous", "same_latents"),
     )
     g_steps: int = _opt(1, "k: generator Adam steps that make one child", lo=1, hi=10000)
     batch_size: int = _opt(

@@ -112,21 +112,24 @@ def check_combinations(obj) -> None:
     if obj.max_cpu_seconds and "ray" in (obj.parallel.backend, obj.islands.backend if obj.islands.count > 1 else ""):
         raise ConfigError("max_cpu_seconds: a CPU budget counts this process's CPU time, and Ray's workers train in "
                           "other processes; use max_seconds (wall time) with Ray, or an in-process backend")
-    if obj.update == "simultaneous":
-        _check_simultaneous(obj)
+    if obj.update != "alternating":
+        _check_one_child(obj)
     if obj.islands.count > 1:
         _check_islands(obj)
 
 
-def _check_simultaneous(config) -> None:
-    """The simultaneous step is one G and one D gradient at the same point: one child of one parent, one step each."""
+def _check_one_child(config) -> None:
+    """The simultaneous and same-latents steps share one child's latents between one G and one D step: one child of
+    one parent, one step each."""
+    why = {"simultaneous": "takes one G and one D gradient at the same point",
+           "same_latents": "trains D and then G on one child's latents"}[config.update]
     needs = {"population_size": (config.population_size, 1), "d_steps": (config.d_steps, 1),
              "g_steps": (config.g_steps, 1), "p_cross": (config.p_cross, 0.0), "mutations": (len(config.mutations), 1),
              "adversary": (config.adversary, "standard")}
     for key, (value, wanted) in needs.items():
         if value != wanted:
             shown = config.mutations if key == "mutations" else value
-            raise ConfigError(f"update: 'simultaneous' takes one G and one D gradient at the same point, so it needs "
+            raise ConfigError(f"update: {config.update!r} {why}, so it needs "
                               f"{key} = {wanted!r}{' loss' if key == 'mutations' else ''}; got {shown!r}")
 
 

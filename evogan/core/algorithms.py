@@ -135,8 +135,18 @@ def simultaneous_step(population, gen: int, *, toolbox) -> tuple[float, list]:
     return toolbox.train_discriminator(population, generation=gen, latent_seed=recipe.seed), offspring
 
 
+def same_latents_step(population, gen: int, *, toolbox) -> tuple[float, list]:
+    """DCGAN-TensorFlow's loop, which PacGAN's Stacked MNIST code keeps: D's step on the fakes of the child's latents,
+    then the child's G step against the new D on those same latents (E-GAN's order, without fresh fakes for G)."""
+    recipes = toolbox.vary(population, gen)
+    (recipe,) = recipes
+    d_loss = toolbox.train_discriminator(population, generation=gen, latent_seed=recipe.seed)
+    judge = toolbox.judge(generation=gen)
+    return d_loss, list(toolbox.map(partial(toolbox.breed, judge=judge), recipes))
+
+
 #: config.update -> the adversarial step of a generation
-STEPS = {"alternating": alternating_step, "simultaneous": simultaneous_step}
+STEPS = {"alternating": alternating_step, "simultaneous": simultaneous_step, "same_latents": same_latents_step}
 
 
 def _takes_rng(fn) -> bool:

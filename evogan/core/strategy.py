@@ -8,7 +8,7 @@ Registered names (all plain functions bound with ``functools.partial``):
 - ``select``: survivor selection; ``map``: the parallel backend;
 - ``vary``, ``breed``, ``train_discriminator``, ``judge``, ``diagnostics``:
   the steps of ``evogan.core.algorithms.ea_gan``; ``adversarial_step`` their order
-  (``config.update``: alternating, E-GAN's, or simultaneous, ALI's and PacGAN's).
+  (``config.update``: alternating, E-GAN's; simultaneous, ALI's and PacGAN's; same_latents, DCGAN-TensorFlow's).
 
 Users register their own plain functions on the returned toolbox, e.g. a new
 ``mutate_hinge``; ``vary`` picks up every ``mutate_<name>`` present.
@@ -85,7 +85,7 @@ def train_discriminator(parents, *, generation: int, train, optimizer, lr=None, 
                         **kwargs) -> float:
     """The family's ``train`` at this generation's scheduled learning rate ``lr(generation)`` (None: unscheduled);
     raises TrainingDiverged when its loss or weights are no longer finite. With ``latent_seed`` (the simultaneous
-    update) D trains on ``same_fakes(..., seed=latent_seed)``, the fakes of the child's update."""
+    and same-latents updates) D trains on ``same_fakes(..., seed=latent_seed)``, the fakes of the child's update."""
     if latent_seed is not None:
         kwargs["make_fakes"] = partial(same_fakes, seed=latent_seed)
     if lr is not None:
