@@ -13,7 +13,6 @@ from __future__ import annotations
 from functools import partial
 
 import image_budget
-from image_budget import CHECKPOINT_EVERY  # noqa: F401  (the tests read it here)
 
 #: strategy → (label, preset in runs/, overrides)
 STRATEGIES = {
@@ -71,7 +70,6 @@ def paper_rows(strategies: list[str]) -> list[tuple[str, float, float]]:
 TABLE = image_budget.Table("stacked_mnist", "Stacked MNIST", STRATEGIES, ["gan", "egan_balanced_pack", "egan_balanced"],
                            1000, paper_rows)
 execute = partial(image_budget.execute, TABLE)
-kept_runs = image_budget.kept_runs
 
 if __name__ == "__main__":
     image_budget.main(TABLE, __doc__.splitlines()[0])

@@ -143,10 +143,11 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
     checkpoints and a resumable run, a wall budget ``max_seconds`` and a fresh start."""
     import argparse
 
+    import image_budget
     import stacked_mnist
 
     started = {}
-    monkeypatch.setattr(stacked_mnist.kept_runs, "execute",
+    monkeypatch.setattr(image_budget.kept_runs, "execute",
                         lambda out, dataset, strategy, seed, arguments, resumable: started.update(
                             {(strategy, resumable): arguments}) or "")
     for cpu_minutes in (20, None):
@@ -160,7 +161,7 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
             assert config.fitness == ("egan" if strategy.startswith("egan") else "none"), strategy
         if resumable:
             assert config.max_cpu_seconds == 1200 and config.max_seconds == 0
-            assert config.log.checkpoint_every == stacked_mnist.CHECKPOINT_EVERY
+            assert config.log.checkpoint_every == image_budget.CHECKPOINT_EVERY
         else:
             assert config.max_seconds == 540 and config.max_cpu_seconds == 0 and config.log.checkpoint_every == 0
     assert len(started) == 2 * len(stacked_mnist.STRATEGIES)
