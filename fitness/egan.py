@@ -7,6 +7,11 @@
   it, which rewards spread-out generators;
 - F = F_q + gamma * F_d.
 
+E-GAN's released code (WANG-Chaoyue/EvolutionaryGAN-pytorch, ``fitness_score``)
+adds gamma * log ||grad_w L_D|| instead, the opposite sign (its issue #5 asks
+which is meant). ``egan_released`` is that variant, so the two can be compared;
+F_d is logged with the paper's sign in both.
+
 F_q lies in [0, 1] while F_d is typically of order 1-10, so gamma (published
 values 0.001 to 1) matters; both components are logged separately.
 """
@@ -21,7 +26,7 @@ from evogan.core.sampling import generate
 
 from .registry import FITNESSES
 
-__all__ = ["quality", "diversity", "egan_fitness", "quality_fitness", "diversity_fitness", "no_fitness", "scored",
+__all__ = ["quality", "diversity", "egan_fitness", "egan_released_fitness", "quality_fitness", "diversity_fitness", "no_fitness", "scored",
            "evaluate"]
 
 
@@ -41,6 +46,12 @@ def diversity(grad_norm: float) -> float:
 def egan_fitness(f_q: float, f_d: float, gamma: float) -> tuple[float]:
     """F = F_q + gamma * F_d."""
     return (f_q + gamma * f_d,)
+
+
+@FITNESSES.register("egan_released")
+def egan_released_fitness(f_q: float, f_d: float, gamma: float) -> tuple[float]:
+    """F = F_q - gamma * F_d = F_q + gamma * log ||grad_w L_D||, as E-GAN's released code computes it."""
+    return (f_q - gamma * f_d,)
 
 
 @FITNESSES.register("quality")

@@ -235,7 +235,8 @@ class Config:
         "children of that loss, its copies named '<name>.2', ... (each on its own latents)",
     )
     p_cross: float = _opt(0.5, "probability that a child's update uses a random population member's fakes (on-the-fly crossover)", lo=0.0, hi=1.0)
-    fitness: str = _opt("egan", "fitness function (names in fitness.FITNESSES): egan (F_q + gamma F_d), quality, "
+    fitness: str = _opt("egan", "fitness function (names in fitness.FITNESSES): egan (F_q + gamma F_d), egan_released "
+                        "(F_q - gamma F_d, the sign of E-GAN's released code), quality, "
                         "diversity, or none: no child is evaluated (F = 0), for strategies whose selection has no "
                         "choice, built as their papers build them (a single GAN, PacGAN, a mixture of generators)")
     gamma: float = _opt(0.05, "weight of the diversity fitness: F = F_q + gamma * F_d", lo=0.0)

@@ -151,7 +151,7 @@ def plot_islands(rows: list[dict], path: Path, samples: list | None = None, cent
 
 
 #: the fitness panel's title for each fitness in fitness.FITNESSES (another name is shown as itself)
-FITNESS_TITLES = {"egan": "F = F_q + γ F_d", "quality": "F = F_q", "diversity": "F = F_d"}
+FITNESS_TITLES = {"egan": "F = F_q + γ F_d", "egan_released": "F = F_q − γ F_d", "quality": "F = F_q", "diversity": "F = F_d"}
 
 
 def _moving_average(counts: np.ndarray, totals: np.ndarray, window: int) -> np.ndarray:

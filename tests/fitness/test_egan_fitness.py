@@ -40,6 +40,18 @@ def test_quality_and_diversity_formulas():
     assert egan_fitness(0.3, 2.0, 0.1) == pytest.approx((0.5,))
     assert FITNESSES.get("quality")(0.3, 2.0, 0.1) == (0.3,)
     assert FITNESSES.get("diversity")(0.3, 2.0, 0.1) == (2.0,)
+    # E-GAN's released code: F_q + gamma * log ||grad||, i.e. F_q - gamma * F_d
+    assert FITNESSES.get("egan_released")(0.3, 2.0, 0.1) == pytest.approx((0.1,))
+
+
+def test_the_released_sign_ranks_children_by_the_larger_gradient():
+    """Of two children equal in F_q, the paper's F keeps the one D's loss is flatter around (small ||grad||) and the
+    released code's F the one with the steeper loss."""
+    flat, steep = diversity(0.5), diversity(2.0)  # F_d of ||grad|| = 0.5 and 2
+    paper, released = FITNESSES.get("egan"), FITNESSES.get("egan_released")
+    assert paper(0.4, flat, 0.1) > paper(0.4, steep, 0.1)
+    assert released(0.4, steep, 0.1) > released(0.4, flat, 0.1)
+    assert released(0.4, steep, 0.1)[0] == pytest.approx(0.4 + 0.1 * math.log(2.0))
 
 
 def test_evaluate_matches_hand_computed_f_q_and_f_d():

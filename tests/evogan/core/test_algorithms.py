@@ -47,6 +47,18 @@ def test_loop_invariants(small_config):
     assert all(0 < v < 1 for v in f_q)
 
 
+def test_the_released_codes_fitness_in_the_loop(small_config):
+    """fitness = "egan_released": every survivor's F is F_q - gamma F_d (log F_d with the paper's sign), and the same
+    children as the paper's fitness are trained (same F_q, F_d in generation 1), only ranked the other way."""
+    released, paper = run(small_config, generations=1, fitness="egan_released"), run(small_config, generations=1)
+    for ind in released.population:
+        assert ind.fitness.values[0] == pytest.approx(ind.scores["f_q"] - small_config.gamma * ind.scores["f_d"])
+    assert released.logbook[0]["nevals"] == paper.logbook[0]["nevals"] == 6
+    for chapter in ("f_q", "f_d"):
+        assert released.logbook.chapters[chapter][0]["max"] == pytest.approx(paper.logbook.chapters[chapter][0]["max"])
+        assert released.logbook.chapters[chapter][0]["min"] == pytest.approx(paper.logbook.chapters[chapter][0]["min"])
+
+
 def test_same_seed_same_logbook_and_other_seed_differs(small_config):
     a, b = run(small_config), run(small_config)
     assert logbook_rows(a.logbook) == logbook_rows(b.logbook)
