@@ -54,6 +54,8 @@ STRATEGIES = {
     "pacgan2_samples": ("PacGAN2 on 256 samples", GAN + ["pack=2", "batch_size=128", "eval_batch_size=128"]),
     "pacgan4_samples": ("PacGAN4 on 256 samples", GAN + ["pack=4", "batch_size=64", "eval_batch_size=64"]),
     "egan": ("E-GAN (mu = 1)", EGAN_1),
+    # the same, ranked by F_q - gamma F_d: the sign of E-GAN's released code (fitness/egan.py)
+    "egan_released": ("E-GAN (mu = 1), F as its released code", EGAN_1 + ["fitness='egan_released'"]),
     "egan_crossover": ("E-GAN + crossover (mu = 2)", ["population_size=2", f"mutations={json.dumps(EGAN)}", "p_cross=0.5"]),
     "egan_pack": ("E-GAN + packing 2", EGAN_1 + ["pack=2", "batch_size=128", "eval_batch_size=128"]),
     "egan_entropy": ("E-GAN + entropy", ["population_size=1", f"mutations={json.dumps([m + '+entropy' for m in EGAN])}",

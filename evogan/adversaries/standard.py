@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from fitness.egan import quality
 
 from ..config import ConfigError
+from ..core.sampling import member_shares
 from ..core.seeding import torch_generator
 from .base import ADVERSARIES, Judge, gradient_norm, pack, per_sample
 
@@ -56,9 +57,19 @@ class StandardAdversary:
             x = layer(x)
         return x.flatten(1)
 
-    def loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        """L_D = -E log D(x) - E log(1 - D(G(z)))."""
-        return F.softplus(-self(real)).mean() + F.softplus(self(fake)).mean()
+    def loss(self, real: torch.Tensor, fake: torch.Tensor, shares: list[int] | None = None) -> torch.Tensor:
+        """L_D = -E log D(x) - E log(1 - D(G(z))).
+
+        ``shares``: the sizes of the consecutive blocks of ``fake`` that each generator made (sample_population's).
+        D then judges each block as a batch of its own and the fake term is the blocks' size-weighted mean: a D with
+        batch statistics (the image networks' BatchNorm) normalises a generator's fakes as it does in that
+        generator's own step, not by a batch that mixes the population (where it learns to reject whatever the
+        mixture looks like, and every generator loses). For one block, or a D without batch statistics, it is the
+        plain mean.
+        """
+        blocks = fake.split([k for k in shares if k]) if shares else (fake,)
+        fake_term = sum(F.softplus(self(block)).mean() * (len(block) / len(fake)) for block in blocks)
+        return F.softplus(-self(real)).mean() + fake_term
 
     def train(self, parents, *, make_fakes, sample_real, steps: int, batch_size: int, seed: int, generation: int) -> float:
         """n_D Adam steps on real data and on fakes drawn evenly from the parents. Returns the mean L_D."""
@@ -68,7 +79,7 @@ class StandardAdversary:
             real = sample_real(batch_size, rng)
             with torch.no_grad():
                 fake = make_fakes(parents, batch_size, rng)
-            loss = self.loss(real, fake)
+            loss = self.loss(real, fake, member_shares(len(fake), len(parents), self.pack))
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()

@@ -19,7 +19,7 @@ from deap import tools
 
 from .algorithms import ea_generation
 from .individual import same_individual
-from .sampling import sample_population
+from .sampling import member_shares, sample_population
 from .seeding import torch_generator
 from .state import deme_state, load_deme_state
 
@@ -95,7 +95,7 @@ class Deme:
         losses = []
         for state in [self.adversary.state_dict(), *candidates]:
             judge.load_shared_state(state["discriminator"])
-            losses.append(float(judge.loss(real, fake)))
+            losses.append(float(judge.loss(real, fake, member_shares(len(fake), len(self.population), judge.pack))))
         best = min(range(len(losses)), key=losses.__getitem__)
         if best:
             self.adversary.load_state_dict(candidates[best - 1])

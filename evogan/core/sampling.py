@@ -17,7 +17,8 @@ import weakref
 import torch
 from torch.func import functional_call
 
-__all__ = ["run_with", "set_mode", "generate", "generate_training", "fresh_buffers", "sample_population", "split_evenly"]
+__all__ = ["run_with", "set_mode", "generate", "generate_training", "fresh_buffers", "sample_population", "member_shares",
+           "split_evenly"]
 
 
 _BUFFER_NAMES: "weakref.WeakKeyDictionary[torch.nn.Module, tuple]" = weakref.WeakKeyDictionary()
@@ -74,6 +75,14 @@ def split_evenly(n: int, parts: int) -> list[int]:
     return [n // parts + (i < n % parts) for i in range(parts)]
 
 
+def member_shares(n: int, members: int, unit: int = 1) -> list[int]:
+    """How many of ``n`` samples each of ``members`` generators gives (sample_population's order, 0 for a member
+    left out): shares of whole ``unit``s (packs) that differ by at most one unit."""
+    if n % unit:
+        raise ValueError(f"{n} samples are not whole packs of {unit}")
+    return [unit * k for k in split_evenly(n // unit, members)]
+
+
 def sample_population(
     members: Sequence[dict],
     n: int,
@@ -92,11 +101,10 @@ def sample_population(
     Large requests are generated ``chunk`` latent vectors at a time to bound memory.
     With ``with_latents``, returns (samples, the latents they came from).
     """
-    if n % unit:
-        raise ValueError(f"{n} samples are not whole packs of {unit}")
-    shares = [(m, unit * k) for m, k in zip(members, split_evenly(n // unit, len(members))) if k]
     out, latents = [], []
-    for member, k in shares:
+    for member, k in zip(members, member_shares(n, len(members), unit)):
+        if not k:
+            continue
         z = sample_latent(k, rng)
         latents.append(z)
         out += [generate(generator, member, part, running_stats=running_stats) for part in z.split(chunk)]
