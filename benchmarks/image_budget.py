@@ -3,7 +3,8 @@ mnist_presets.py.
 
 Each strategy (a preset in runs/ plus overrides) trains for ``--cpu-minutes``
 of its process's CPU time (``max_cpu_seconds``: equal compute whatever else
-the machine runs) or ``--minutes`` of wall time (``max_seconds``); the metrics
+the machine runs), ``--minutes`` of wall time (``max_seconds``) or
+``--generations`` (equal work only where a generation costs the same); the metrics
 are computed at the start and at the stop, outside a wall budget. The table
 gives the generations each made, the modes (digit classes) covered, KL(generated
 || uniform) over them and the FID on the digit classifier's features: mean ±
@@ -12,7 +13,7 @@ each row's measured CPU seconds, and the papers' rows beside them. ``--jobs``
 runs go at once with one torch thread each, seed-major, so the strategies of
 one seed share the machine under the same load. Finished runs are kept in
 ``benchmarks/results/<out's name>/`` (committed) and skipped by later calls. A
-run under a CPU budget checkpoints and resumes where it stopped (CPU time adds
+run under a CPU or generation budget checkpoints and resumes where it stopped (CPU time adds
 up over resumes; ``--keep-partial`` commits the newest checkpoints, so a fresh
 clone resumes too); one under a wall budget starts over (a paused wall clock is
 not comparable).
@@ -51,12 +52,24 @@ class Table:
 
 def execute(table: Table, strategy: str, seed: int, args) -> str:
     _, run_file, overrides = table.strategies[strategy]
-    on_cpu = args.cpu_minutes is not None
-    budget = ([f"max_cpu_seconds={args.cpu_minutes * 60}", f"log.checkpoint_every={CHECKPOINT_EVERY}"] if on_cpu
-              else [f"max_seconds={args.minutes * 60}", "log.checkpoint_every=0"])
-    budget += ["generations=1000000", "metrics.every=1000000000", "log.plots=false", f"seed={seed}"]
+    generations = getattr(args, "generations", None)
+    resumable = args.cpu_minutes is not None or generations is not None
+    if generations is not None:
+        budget = [f"generations={generations}", f"log.checkpoint_every={CHECKPOINT_EVERY}"]
+    elif args.cpu_minutes is not None:
+        budget = [f"max_cpu_seconds={args.cpu_minutes * 60}", f"log.checkpoint_every={CHECKPOINT_EVERY}",
+                  "generations=1000000"]
+    else:
+        budget = [f"max_seconds={args.minutes * 60}", "log.checkpoint_every=0", "generations=1000000"]
+    budget += ["metrics.every=1000000000", "log.plots=false", f"seed={seed}"]
     arguments = [str(PRESETS / f"{run_file}.toml"), *kept_runs.sets(budget + overrides + args.overrides)]
-    return kept_runs.execute(Path(args.out), table.dataset, strategy, seed, arguments, resumable=on_cpu)
+    return kept_runs.execute(Path(args.out), table.dataset, strategy, seed, arguments, resumable=resumable)
+
+
+def budget_words(args) -> str:
+    if getattr(args, "generations", None) is not None:
+        return f"{args.generations} generations"
+    return f"{args.cpu_minutes:g} CPU minutes" if args.cpu_minutes is not None else f"{args.minutes:g} min of wall time"
 
 
 def _fid(final: dict) -> str:
@@ -64,8 +77,7 @@ def _fid(final: dict) -> str:
 
 
 def report(table: Table, args) -> None:
-    budget = (f"{args.cpu_minutes:g} CPU minutes" if args.cpu_minutes is not None else f"{args.minutes:g} min of wall time")
-    print(f"\n{table.title}, {budget} per run, {args.jobs} run(s) at once with one torch "
+    print(f"\n{table.title}, {budget_words(args)} per run, {args.jobs} run(s) at once with one torch "
           f"thread each; extra: {', '.join(args.overrides) or 'none'}; seeds asked: {args.seeds}\n")
     print(f"| strategy | seeds | generations | modes (of {table.modes_of}) | KL | FID (classifier features) | "
           "CPU s / run (measured) |")
@@ -97,6 +109,9 @@ def main(table: Table, description: str, argv=None) -> None:
     clock.add_argument("--minutes", type=float, default=9.0, help="wall-clock budget of every run")
     clock.add_argument("--cpu-minutes", type=float, default=None,
                        help="CPU-time budget of every run (its process, all threads; resumable)")
+    clock.add_argument("--generations", type=int, default=None,
+                       help="a generation budget instead of a clock (equal work where a generation costs the same, "
+                            "e.g. the same strategy ranked two ways; resumable)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--strategies", nargs="+", default=table.default_strategies, choices=list(table.strategies))
     parser.add_argument("--jobs", type=int, default=2, help="runs at once, one torch thread each")
@@ -107,7 +122,8 @@ def main(table: Table, description: str, argv=None) -> None:
                         help="CPU budgets: keep the newest checkpoint of every unfinished run in benchmarks/results; "
                              "run nothing")
     args = parser.parse_args(argv)
-    folder = (f"{table.dataset}_{args.cpu_minutes:g}cpumin" if args.cpu_minutes is not None
+    folder = (f"{table.dataset}_{args.generations}gens" if args.generations is not None
+              else f"{table.dataset}_{args.cpu_minutes:g}cpumin" if args.cpu_minutes is not None
               else f"{table.dataset}_{args.minutes:g}min")
     args.out = args.out or str(ROOT / "benchmarks" / "out" / folder)
     if args.keep_partial:

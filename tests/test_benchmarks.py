@@ -191,7 +191,7 @@ def test_every_shipped_mnist_preset_is_in_the_preset_table_under_a_cpu_budget(mo
                         lambda out, dataset, strategy, seed, arguments, resumable: started.update(
                             {strategy: (dataset, resumable, arguments)}) or "")
     args = argparse.Namespace(cpu_minutes=10, minutes=9.0, overrides=[], out="unused")
-    for strategy in mnist_presets.STRATEGIES:
+    for strategy in mnist_presets.TABLE.default_strategies:
         mnist_presets.execute(strategy, 1, args)
     shipped = {path.stem for path in (ROOT / "runs").glob("mnist*.toml")}
     assert set(started) == (shipped - set(mnist_presets.SAME_AS)) | {"dcgan"}
@@ -204,3 +204,29 @@ def test_every_shipped_mnist_preset_is_in_the_preset_table_under_a_cpu_budget(mo
     dcgan, egan = (flat_config(config_to_dict(configs[name])) for name in ("dcgan", "mnist_egan"))
     assert {key for key in dcgan if dcgan[key] != egan[key]} == {"population_size", "mutations", "fitness"}
     assert dcgan["population_size"] == 1 and dcgan["mutations"] == ["heuristic"] and dcgan["fitness"] == "none"
+
+
+def test_the_sign_of_f_d_rows_differ_from_their_preset_in_the_ranking_only(monkeypatch):
+    """mnist_presets.py's E-GAN sign rows under --generations: a resumable generation budget, and each differs from
+    mnist_egan (ranked as E-GAN's released code) only in its fitness and (mu = 1 rows) its population size."""
+    import argparse
+
+    import mnist_presets
+
+    started = {}
+    monkeypatch.setattr(mnist_presets.image_budget.kept_runs, "execute",
+                        lambda out, dataset, strategy, seed, arguments, resumable: started.update(
+                            {strategy: (resumable, arguments)}) or "")
+    args = argparse.Namespace(cpu_minutes=None, minutes=9.0, generations=200, overrides=[], out="unused")
+    for strategy in ["mnist_egan", *mnist_presets.SIGN_OF_F_D]:
+        mnist_presets.execute(strategy, 0, args)
+    configs = {}
+    for strategy, (resumable, (preset, *sets)) in started.items():
+        configs[strategy] = flat_config(config_to_dict(load_config(preset, sets[1::2])))
+        assert resumable and configs[strategy]["generations"] == 200 and configs[strategy]["max_cpu_seconds"] == 0
+    preset = configs.pop("mnist_egan")
+    assert preset["fitness"] == "egan_released" and preset["population_size"] == 4
+    changed = {name: {key for key in preset if config[key] != preset[key]} for name, config in configs.items()}
+    assert changed == {"egan_mu1": {"population_size"}, "egan_mu1_paper_sign": {"population_size", "fitness"},
+                       "mnist_egan_paper_sign": {"fitness"}}
+    assert configs["egan_mu1_paper_sign"]["fitness"] == configs["mnist_egan_paper_sign"]["fitness"] == "egan"
