@@ -119,8 +119,8 @@ def main(table: Table, description: str, argv=None) -> None:
     parser.add_argument("--out", default=None, help=f"default: benchmarks/out/{table.dataset}_<minutes>[cpu]min")
     parser.add_argument("--report-only", action="store_true", help="print the table of what has finished; run nothing")
     parser.add_argument("--keep-partial", action="store_true",
-                        help="CPU or generation budgets: keep the newest checkpoint of every unfinished run in benchmarks/results; "
-                             "run nothing")
+                        help="CPU or generation budgets: keep the newest checkpoint of every unfinished run in "
+                             "benchmarks/results; run nothing")
     args = parser.parse_args(argv)
     folder = (f"{table.dataset}_{args.generations}gens" if args.generations is not None
               else f"{table.dataset}_{args.cpu_minutes:g}cpumin" if args.cpu_minutes is not None

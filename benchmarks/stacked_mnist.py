@@ -28,8 +28,8 @@ STRATEGIES = {
 #: PacGAN's hard variants (its Table 3): the small DCGAN with D = 1/2 G or 1/4 G (evogan/models/unrolled.py), each
 #: with the single GAN, PacGAN2 (128 packs a step, as there), E-GAN's three losses, E-GAN + packing 2, and the
 #: built-in default's strategy (two packed generators against one D, one heuristic child each, no selection); and
-#: E-GAN ranked by its released code's sign of F_d (fitness/egan.py). Only
-#: E-GAN evaluates its children (fitness egan or egan_released); the others evaluate nothing, as their papers' methods do. With
+#: E-GAN ranked by its released code's sign of F_d (fitness/egan.py). Only E-GAN evaluates its children (fitness
+#: egan or egan_released); the others evaluate nothing, as their papers' methods do. With
 #: several children D cannot share one child's latents (PacGAN's loop, update "same_latents"): E-GAN and the mixture
 #: take E-GAN's order (alternating), with the same one D step a generation
 _EGAN = ["mutations=['minimax', 'heuristic', 'least_squares']", "fitness='egan'", "update='alternating'"]

@@ -26,8 +26,8 @@ from evogan.core.sampling import generate
 
 from .registry import FITNESSES
 
-__all__ = ["quality", "diversity", "egan_fitness", "egan_released_fitness", "quality_fitness", "diversity_fitness", "no_fitness", "scored",
-           "evaluate"]
+__all__ = ["quality", "diversity", "egan_fitness", "egan_released_fitness", "quality_fitness", "diversity_fitness",
+           "no_fitness", "scored", "evaluate"]
 
 
 def quality(d_fake_probability: torch.Tensor) -> float:

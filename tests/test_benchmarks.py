@@ -158,8 +158,8 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
         config = load_config(preset, sets[1::2])
         assert config.seed == 3 and config.generations == 1_000_000
         if strategy.endswith("_d"):  # PacGAN's networks: only E-GAN evaluates its children
-            expected = ("egan_released" if strategy.startswith("egan_released") else "egan" if strategy.startswith("egan")
-                        else "none")
+            expected = ("egan_released" if strategy.startswith("egan_released")
+                        else "egan" if strategy.startswith("egan") else "none")
             assert config.fitness == expected, strategy
         if resumable:
             assert config.max_cpu_seconds == 1200 and config.max_seconds == 0

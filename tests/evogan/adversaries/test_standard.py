@@ -64,7 +64,8 @@ def test_the_discriminator_step_trains_on_the_per_generator_loss():
     """train() with two parents splits the fakes as sample_population made them (pack 1: 3 + 3) and returns that L_D."""
     adv = StandardAdversary(batch_stat_d(), Config(lr_d=1e-3), "cpu")
     loss = adv.train([affine_individual(1.0, 0.0), affine_individual(2.0, 0.0, "g1.i0")],
-                     make_fakes=lambda parents, n, rng: column(FAKE_A + FAKE_B), sample_real=lambda n, rng: column(REAL),
+                     make_fakes=lambda parents, n, rng: column(FAKE_A + FAKE_B),
+                     sample_real=lambda n, rng: column(REAL),
                      steps=1, batch_size=6, seed=0, generation=1)
     assert loss == pytest.approx(hand_loss([FAKE_A, FAKE_B]), rel=1e-6)
     # the step followed the gradient of that loss: d/dw of softplus terms, computed by hand on the normalised values
