@@ -27,9 +27,9 @@ STRATEGIES = {
 }
 #: PacGAN's hard variants (its Table 3): the small DCGAN with D = 1/2 G or 1/4 G (evogan/models/unrolled.py), each
 #: with the single GAN, PacGAN2 (128 packs a step, as there), E-GAN's three losses, E-GAN + packing 2, and the
-#: built-in default's strategy (two packed generators against one D, one heuristic child each, no selection); and
-#: E-GAN ranked by its released code's sign of F_d (fitness/egan.py). Only E-GAN evaluates its children (fitness
-#: egan or egan_released); the others evaluate nothing, as their papers' methods do. With
+#: built-in default's strategy (two packed generators against one D, one heuristic child each, no selection), also
+#: with four; and E-GAN ranked by its released code's sign of F_d (fitness/egan.py). Only E-GAN evaluates its
+#: children (fitness egan or egan_released); the others evaluate nothing, as their papers' methods do. With
 #: several children D cannot share one child's latents (PacGAN's loop, update "same_latents"): E-GAN and the mixture
 #: take E-GAN's order (alternating), with the same one D step a generation
 _EGAN = ["mutations=['minimax', 'heuristic', 'least_squares']", "fitness='egan'", "update='alternating'"]
@@ -43,9 +43,11 @@ for _size, _label in HARD_SIZES.items():
         f"egan_pack2_{_size}_d": (f"E-GAN + packing 2, D = {_label} G", _preset, [*_EGAN, "pack=2"]),
         f"egan_released_{_size}_d": (f"E-GAN ranked as its released code (F_q - gamma F_d), D = {_label} G", _preset,
                                      [*_EGAN, "fitness='egan_released'"]),
-        f"mixture2_{_size}_d": (f"2 PacDCGAN2 generators mixed (evogan's default strategy), D = {_label} G", _preset,
-                                ["pack=2", "population_size=2", "selection='lineage'", "update='alternating'"]),
     })
+    for _k, _what in ((2, "evogan's default strategy"), (4, "the default strategy with 4")):
+        STRATEGIES[f"mixture{_k}_{_size}_d"] = (f"{_k} PacDCGAN2 generators mixed ({_what}), D = {_label} G", _preset,
+                                                ["pack=2", f"population_size={_k}", "selection='lineage'",
+                                                 "update='alternating'"])
 
 #: PacGAN, Table 2 (the VEEGAN protocol's DCGAN, GPU, full training): label → (modes, KL)
 PAPER = {"DCGAN": (99, 3.40), "VEEGAN": (150, 2.95), "PacDCGAN2": (1000, 0.06)}

@@ -173,6 +173,10 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
     pacgan2 = flat_config(config_to_dict(load_config(started[("pacgan2_half_d", True)][0],
                                                      started[("pacgan2_half_d", True)][2::2])))
     assert {key for key in mixture if mixture[key] != pacgan2[key]} == {"population_size", "selection", "update"}
+    mixture4 = flat_config(config_to_dict(load_config(started[("mixture4_half_d", True)][0],
+                                                      started[("mixture4_half_d", True)][2::2])))
+    assert {key for key in mixture4 if mixture4[key] != mixture[key]} == {"population_size"}
+    assert mixture["population_size"] == 2 and mixture4["population_size"] == 4
     # PacGAN's loop on its networks: one D step, then G against the new D on the same latents
     assert pacgan2["d_steps"] == 1 and pacgan2["update"] == "same_latents" and mixture["update"] == "alternating"
 
