@@ -234,3 +234,26 @@ def test_the_sign_of_f_d_rows_differ_from_their_preset_in_the_ranking_only(monke
     assert changed == {"egan_mu1": {"population_size"}, "egan_mu1_paper_sign": {"population_size", "fitness"},
                        "mnist_egan_paper_sign": {"fitness"}}
     assert configs["egan_mu1_paper_sign"]["fitness"] == configs["mnist_egan_paper_sign"]["fitness"] == "egan"
+
+
+@pytest.mark.slow
+def test_member_modes_splits_a_mixture_s_metric_samples_by_member(tmp_path):
+    """benchmarks/member_modes.py redraws a finished run's last metric samples and labels each member's block: the
+    union is the run's own mode count, and what every member covers is at most what each covers."""
+    import member_modes
+    from evogan import Config
+    from evogan.config import ConfigError
+    from evogan.runner import run
+
+    out = run(Config(dataset="mnist", latent_dim=16, population_size=2, generations=3, batch_size=16,
+                     eval_batch_size=32, model={"width": 8}, metrics={"every": 3, "samples": 300},
+                     log={"progress": False, "plots": False}), tmp_path / "mixture")
+    found = member_modes.member_modes(out)
+    modes = json.loads((out / "metrics.json").read_text())["modes"]
+    assert found["union"] == modes and len(found["members"]) == 2
+    assert found["shared"] <= min(found["members"]) <= max(found["members"]) <= found["union"] <= sum(found["members"])
+    assert found == member_modes.member_modes(out)  # the same latents every time
+    ring = run(Config(dataset="ring", generations=1, log={"progress": False, "plots": False}), tmp_path / "ring")
+    with pytest.raises(ConfigError, match="allowed: \\['mnist', 'stacked_mnist'\\]"):
+        member_modes.member_modes(ring)
+    assert member_modes.main([str(ring)]) == 2

@@ -29,7 +29,7 @@ from .images import (feature_statistics, frechet_distance, inception_score, ince
                      kernel_inception_distance, label_metrics)
 from .prdc import precision_recall_density_coverage
 
-__all__ = ["DigitMetrics", "InceptionMetrics", "PRDC_SAMPLES"]
+__all__ = ["DigitMetrics", "InceptionMetrics", "PRDC_SAMPLES", "digit_features_and_probabilities"]
 
 #: default cap on the samples of precision / recall / density / coverage (``metrics.prdc_samples``)
 PRDC_SAMPLES = 5000
@@ -45,6 +45,19 @@ def _run_in_chunks(network, images: torch.Tensor, chunk: int) -> tuple[np.ndarra
         features.append(f.double().cpu())
         probabilities.append(torch.softmax(logits.double(), dim=1).cpu())
     return torch.cat(features).numpy(), torch.cat(probabilities).numpy()
+
+
+def digit_features_and_probabilities(classifier, images: torch.Tensor, chunk: int = 500):
+    """Per-channel digit-classifier features, concatenated, and the joint (outer-product) label probabilities over
+    the channels: 10 labels for MNIST, 1,000 digit triples for Stacked MNIST (label = argmax)."""
+    if images.shape[-1] != 28:
+        images = F.interpolate(images, size=(28, 28), mode="bilinear", antialias=True, align_corners=False)
+    features, joint = [], None
+    for c in range(images.shape[1]):
+        f, p = _run_in_chunks(classifier, images[:, c:c + 1], chunk)
+        features.append(f)
+        joint = p if joint is None else (joint[:, :, None] * p[:, None, :]).reshape(len(p), -1)
+    return np.concatenate(features, axis=1), joint
 
 
 class _FeatureMetrics:
@@ -94,10 +107,6 @@ class _FeatureMetrics:
 class DigitMetrics(_FeatureMetrics):
     """FID, Inception Score, modes, KL and entropy score of 1- or 3-channel digit images."""
 
-    def __init__(self, classifier, reference: torch.Tensor, **options):
-        self.channels = reference.shape[1]
-        super().__init__(classifier, reference, **options)
-
     @classmethod
     def from_config(cls, config, data) -> "DigitMetrics":
         from ..models.classifier import load_classifier
@@ -106,15 +115,7 @@ class DigitMetrics(_FeatureMetrics):
         return cls(classifier, cls.reference(config, data), **cls.options(config))
 
     def features_and_probabilities(self, images: torch.Tensor):
-        """Per-channel classifier features, concatenated, and the joint (outer-product) label probabilities."""
-        if images.shape[-1] != 28:
-            images = F.interpolate(images, size=(28, 28), mode="bilinear", antialias=True, align_corners=False)
-        features, joint = [], None
-        for c in range(self.channels):
-            f, p = _run_in_chunks(self.network, images[:, c:c + 1], self.chunk)
-            features.append(f)
-            joint = p if joint is None else (joint[:, :, None] * p[:, None, :]).reshape(len(p), -1)
-        return np.concatenate(features, axis=1), joint
+        return digit_features_and_probabilities(self.network, images, self.chunk)
 
     def __call__(self, samples: torch.Tensor) -> dict:
         features, probabilities = self.features_and_probabilities(samples)
