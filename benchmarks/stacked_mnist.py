@@ -33,25 +33,28 @@ STRATEGIES = {
 #: several children D cannot share one child's latents (PacGAN's loop, update "same_latents"): E-GAN and the mixture
 #: take E-GAN's order (alternating), with the same one D step a generation
 _EGAN = ["mutations=['minimax', 'heuristic', 'least_squares']", "fitness='egan'", "update='alternating'"]
-HARD_SIZES = {"half": "1/2", "quarter": "1/4"}
-for _size, _label in HARD_SIZES.items():
-    _preset = f"stacked_mnist_unrolled_{_size}_d"
+#: D's size → (D's label, preset, overrides): PacGAN's Table 3 networks, and the same G against a D of its own size
+#: (d_scale 1; PacGAN has no row for it: its full-size table, Table 2, is the VEEGAN protocol's larger DCGAN)
+D_SIZES = {"half": ("1/2 G", "stacked_mnist_unrolled_half_d", []),
+           "quarter": ("1/4 G", "stacked_mnist_unrolled_quarter_d", []),
+           "full": ("G", "stacked_mnist_unrolled_half_d", ["model.d_scale=1.0"])}
+for _size, (_label, _preset, _d) in D_SIZES.items():
     STRATEGIES.update({
-        f"gan_{_size}_d": (f"DCGAN, D = {_label} G", _preset, []),
-        f"pacgan2_{_size}_d": (f"PacDCGAN2, D = {_label} G", _preset, ["pack=2"]),
-        f"egan_{_size}_d": (f"E-GAN (mu = 1, 3 losses), D = {_label} G", _preset, _EGAN),
-        f"egan_pack2_{_size}_d": (f"E-GAN + packing 2, D = {_label} G", _preset, [*_EGAN, "pack=2"]),
-        f"egan_released_{_size}_d": (f"E-GAN ranked as its released code (F_q - gamma F_d), D = {_label} G", _preset,
-                                     [*_EGAN, "fitness='egan_released'"]),
+        f"gan_{_size}_d": (f"DCGAN, D = {_label}", _preset, _d),
+        f"pacgan2_{_size}_d": (f"PacDCGAN2, D = {_label}", _preset, [*_d, "pack=2"]),
+        f"egan_{_size}_d": (f"E-GAN (mu = 1, 3 losses), D = {_label}", _preset, [*_d, *_EGAN]),
+        f"egan_pack2_{_size}_d": (f"E-GAN + packing 2, D = {_label}", _preset, [*_d, *_EGAN, "pack=2"]),
+        f"egan_released_{_size}_d": (f"E-GAN ranked as its released code (F_q - gamma F_d), D = {_label}", _preset,
+                                     [*_d, *_EGAN, "fitness='egan_released'"]),
     })
     for _k, _what in ((2, "evogan's default strategy"), (4, "the default strategy with 4")):
-        STRATEGIES[f"mixture{_k}_{_size}_d"] = (f"{_k} PacDCGAN2 generators mixed ({_what}), D = {_label} G", _preset,
-                                                ["pack=2", f"population_size={_k}", "selection='lineage'",
+        STRATEGIES[f"mixture{_k}_{_size}_d"] = (f"{_k} PacDCGAN2 generators mixed ({_what}), D = {_label}", _preset,
+                                                [*_d, "pack=2", f"population_size={_k}", "selection='lineage'",
                                                  "update='alternating'"])
 
 #: PacGAN, Table 2 (the VEEGAN protocol's DCGAN, GPU, full training): label → (modes, KL)
 PAPER = {"DCGAN": (99, 3.40), "VEEGAN": (150, 2.95), "PacDCGAN2": (1000, 0.06)}
-#: PacGAN, Table 3 (D = 1/4 G and 1/2 G, 50 trials, GPU, full training): size (HARD_SIZES) → label → (modes, KL)
+#: PacGAN, Table 3 (D = 1/4 G and 1/2 G, 50 trials, GPU, full training): size (D_SIZES) → label → (modes, KL)
 PAPER_HARD = {
     "quarter": {"DCGAN (PacGAN's)": (78.5, 5.21), "PacDCGAN2": (484.5, 2.61), "PacDCGAN3": (601.3, 2.00),
                 "PacDCGAN4": (667.4, 1.81)},
@@ -67,7 +70,7 @@ def paper_rows(strategies: list[str]) -> list[tuple[str, float, float]]:
         rows += [(f"paper, Table 2: {label} (GPU, full training)", modes, kl) for label, (modes, kl) in PAPER.items()]
     for size, table in PAPER_HARD.items():
         if any(s.endswith(f"_{size}_d") for s in strategies):
-            rows += [(f"paper, Table 3, D = {HARD_SIZES[size]} G: {label} (GPU, full training)", modes, kl)
+            rows += [(f"paper, Table 3, D = {D_SIZES[size][0]}: {label} (GPU, full training)", modes, kl)
                      for label, (modes, kl) in table.items()]
     return rows
 

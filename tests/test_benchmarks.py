@@ -177,6 +177,12 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
                                                       started[("mixture4_half_d", True)][2::2])))
     assert {key for key in mixture4 if mixture4[key] != mixture[key]} == {"population_size"}
     assert mixture["population_size"] == 2 and mixture4["population_size"] == 4
+    # D = G: the same network and loop with D at the size of G (d_scale 1), nothing else changed
+    full = {size: flat_config(config_to_dict(load_config(started[(f"gan_{size}_d", True)][0],
+                                                         started[(f"gan_{size}_d", True)][2::2])))
+            for size in ("half", "full")}
+    assert {key for key in full["full"] if full["full"][key] != full["half"][key]} == {"model.d_scale"}
+    assert full["full"]["model.d_scale"] == 1.0 and full["half"]["model.d_scale"] == 0.5
     # PacGAN's loop on its networks: one D step, then G against the new D on the same latents
     assert pacgan2["d_steps"] == 1 and pacgan2["update"] == "same_latents" and mixture["update"] == "alternating"
 
