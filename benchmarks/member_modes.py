@@ -35,10 +35,10 @@ def member_modes(run_dir: str | Path) -> dict:
         raise ConfigError(f"{run_dir}: its metric samples are not one block per member (islands, or "
                           f"metrics.sample_from = {config.metrics.sample_from!r}); give a run without islands that "
                           "samples its population")
-    n = config.metrics.mode_samples if config.dataset == "stacked_mnist" else config.metrics.samples
-    _, probabilities = digit_features_and_probabilities(load_classifier(config.metrics.classifier or None),
-                                                        run.sample(n))
-    labels = np.split(probabilities.argmax(axis=1), np.cumsum(member_shares(n, config.population_size))[:-1])
+    samples = run.sample()  # the metrics' own count (Stacked MNIST: metrics.mode_samples)
+    _, probabilities = digit_features_and_probabilities(load_classifier(config.metrics.classifier or None), samples)
+    shares = member_shares(len(samples), config.population_size)
+    labels = np.split(probabilities.argmax(axis=1), np.cumsum(shares)[:-1])
     covered = [set(np.unique(part).tolist()) for part in labels]
     return {"members": [len(c) for c in covered], "shared": len(set.intersection(*covered)),
             "union": len(set.union(*covered))}

@@ -5,7 +5,7 @@
     g = run.generator()          # the best survivor as a plain torch.nn.Module (eval mode)
     x = g(torch.randn(16, run.config.latent_dim))
     g3 = run.generator(island=3)  # islands: island 3's best; run.mixture() all islands with their weights
-    s = run.sample(2500)         # exactly the samples the last metrics measured (islands, niches and all)
+    s = run.sample()             # exactly the samples the last metrics measured (islands, niches and all)
 
 Everything is read from the run directory (config.toml, logbook.jsonl,
 metrics.jsonl, metrics.json, the newest sound checkpoint); nothing is trained.
@@ -129,10 +129,11 @@ class RunResult:
 
         return self._from_checkpoint(use)
 
-    def sample(self, n: int) -> torch.Tensor:
+    def sample(self, n: int | None = None) -> torch.Tensor:
         """n samples of the newest checkpoint drawn exactly as the run's metrics draw them (``metrics.sample_from``,
         the islands or DynGAN niches mixed by their weights, the metrics' latents of that generation), on the CPU:
-        ``run.config`` 's dataset metrics of ``run.sample(metric samples)`` are the run's last metrics."""
+        ``run.config`` 's dataset metrics of ``run.sample()`` (n: the metrics' own count) are the run's last
+        metrics."""
         from dataclasses import replace
 
         from .checkpoint import restore_experiment
@@ -144,7 +145,7 @@ class RunResult:
 
         def use(state):
             restore_experiment(experiment, state["experiment"])
-            return experiment.sample(n)
+            return experiment.sample(n or experiment.metric_samples)
 
         try:
             return self._from_checkpoint(use)
