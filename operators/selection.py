@@ -1,13 +1,15 @@
-"""Survivor selection: (mu, lambda) truncation, one survivor per lineage, NSGA-II on (F_q, F_d), and a uniform
-control that ignores fitness."""
+"""Survivor selection: (mu, lambda) truncation, one survivor per lineage (and its culling variant, which replaces a
+failed lineage by a copy of the best), NSGA-II on (F_q, F_d), and a uniform control that ignores fitness."""
 
 from __future__ import annotations
+
+import statistics
 
 from deap import base, tools
 
 from .registry import SELECTIONS
 
-__all__ = ["select_best", "select_lineage", "select_nsga2", "select_random"]
+__all__ = ["select_best", "select_lineage", "select_lineage_cull", "CULL_BELOW", "select_nsga2", "select_random"]
 
 
 @SELECTIONS.register("best")
@@ -39,6 +41,30 @@ def select_lineage(individuals, k):
     return chosen
 
 
+#: a lineage whose F_q is below this fraction of the lineages' median F_q has failed (``lineage_cull``)
+CULL_BELOW = 0.5
+
+
+@SELECTIONS.register("lineage_cull")
+def select_lineage_cull(individuals, k):
+    """``lineage``, then every survivor whose F_q (D's mean probability on its fakes) is below ``CULL_BELOW`` times
+    the survivors' median F_q is replaced by the survivor of highest F_q, chosen again (the loop makes the repeat a
+    copy with a lineage of its own, ``algorithms.distinct``).
+
+    Why: in a mixture of generators against one D, a member can collapse for good (all its fakes on one point, which
+    D scores near 0 while it scores the others near 1/2); lineage selection alone keeps it forever. Its place is
+    better spent on a copy of a working generator, which then drifts apart from its original on its own latents.
+    Needs a fitness that measures F_q (``quality``, ``egan``, ...).
+    """
+    chosen = select_lineage(individuals, k)
+    floor = CULL_BELOW * statistics.median(ind.scores["f_q"] for ind in chosen)
+    best = max(chosen, key=lambda ind: ind.scores["f_q"])
+    return [best if ind.scores["f_q"] < floor else ind for ind in chosen]
+
+
+select_lineage_cull.reads_scores = True  # build_strategy refuses it with a fitness that measures nothing
+
+
 class _Objectives(base.Fitness):
     weights = (1.0, 1.0)
 
@@ -63,6 +89,9 @@ def select_nsga2(individuals, k):
     """
     proxies = [_Proxy(i, ind.scores["f_q"], ind.scores["f_d"]) for i, ind in enumerate(individuals)]
     return [individuals[p.index] for p in tools.selNSGA2(proxies, k)]
+
+
+select_nsga2.reads_scores = True
 
 
 @SELECTIONS.register("random")

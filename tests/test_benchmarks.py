@@ -157,9 +157,9 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
     for (strategy, resumable), (preset, *sets) in started.items():
         config = load_config(preset, sets[1::2])
         assert config.seed == 3 and config.generations == 1_000_000
-        if strategy.endswith("_d"):  # PacGAN's networks: only E-GAN evaluates its children
+        if strategy.endswith("_d"):  # PacGAN's networks: only E-GAN and the culling mixture evaluate children
             expected = ("egan_released" if strategy.startswith("egan_released")
-                        else "egan" if strategy.startswith("egan") else "none")
+                        else "egan" if strategy.startswith("egan") else "quality" if "_cull_" in strategy else "none")
             assert config.fitness == expected, strategy
         if resumable:
             assert config.max_cpu_seconds == 1200 and config.max_seconds == 0
@@ -168,19 +168,19 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
             assert config.max_seconds == 540 and config.max_cpu_seconds == 0 and config.log.checkpoint_every == 0
     assert len(started) == 2 * len(stacked_mnist.STRATEGIES)
     # the default's strategy on PacGAN's network is PacDCGAN2 with a second generator and nothing else
-    mixture = flat_config(config_to_dict(load_config(started[("mixture2_half_d", True)][0],
-                                                     started[("mixture2_half_d", True)][2::2])))
-    pacgan2 = flat_config(config_to_dict(load_config(started[("pacgan2_half_d", True)][0],
-                                                     started[("pacgan2_half_d", True)][2::2])))
+    def flat(strategy):
+        return flat_config(config_to_dict(load_config(started[(strategy, True)][0], started[(strategy, True)][2::2])))
+
+    mixture, pacgan2, mixture4 = flat("mixture2_half_d"), flat("pacgan2_half_d"), flat("mixture4_half_d")
     assert {key for key in mixture if mixture[key] != pacgan2[key]} == {"population_size", "selection", "update"}
-    mixture4 = flat_config(config_to_dict(load_config(started[("mixture4_half_d", True)][0],
-                                                      started[("mixture4_half_d", True)][2::2])))
     assert {key for key in mixture4 if mixture4[key] != mixture[key]} == {"population_size"}
     assert mixture["population_size"] == 2 and mixture4["population_size"] == 4
+    # the culling mixture: the mixture of four, its children scored on F_q, a failed lineage replaced
+    cull = flat("mixture4_cull_half_d")
+    assert {key: cull[key] for key in cull if cull[key] != mixture4[key]} == {
+        "fitness": "quality", "selection": "lineage_cull", "eval_batch_size": 32}
     # D = G: the same network and loop with D at the size of G (d_scale 1), nothing else changed
-    full = {size: flat_config(config_to_dict(load_config(started[(f"gan_{size}_d", True)][0],
-                                                         started[(f"gan_{size}_d", True)][2::2])))
-            for size in ("half", "full")}
+    full = {size: flat(f"gan_{size}_d") for size in ("half", "full")}
     assert {key for key in full["full"] if full["full"][key] != full["half"][key]} == {"model.d_scale"}
     assert full["full"]["model.d_scale"] == 1.0 and full["half"]["model.d_scale"] == 0.5
     # PacGAN's loop on its networks: one D step, then G against the new D on the same latents

@@ -10,11 +10,13 @@ crossover of Alessi 2024 inside the variation):
 4. ``map(breed)``: each recipe becomes a child (mutation, then ``evaluate``),
    on the parallel backend, results in order;
 5. ``select``: mu survivors among the valid children (NaN or infinite loss or
-   fitness discards a child; it is counted, never selected).
+   fitness discards a child; it is counted, never selected). A child chosen
+   more than once survives as itself and as copies with lineages of their own.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 import numbers
@@ -30,7 +32,7 @@ from deap import tools
 from ..errors import OperatorContractError
 from .seeding import derive_seed, numpy_generator
 
-__all__ = ["Recipe", "mutation_names", "vary", "breed", "select", "ea_generation", "ea_gan", "make_statistics",
+__all__ = ["Recipe", "mutation_names", "vary", "breed", "select", "distinct", "ea_generation", "ea_gan", "make_statistics",
            "TrainingDiverged", "INVALID_STREAK"]
 
 #: generations in a row in which every child is invalid before the run is declared diverged
@@ -209,11 +211,7 @@ def ea_generation(population, toolbox, gen, *, stats=None, halloffame=None, logb
     started = time.perf_counter()
     d_loss, offspring = getattr(toolbox, "adversarial_step", alternating_step)(population, gen, toolbox=toolbox)
     valid = [child for child in offspring if child.fitness.valid]
-    survivors = select(toolbox, valid, min(mu, len(valid)), gen) if valid else []
-    if len({id(s) for s in survivors}) < len(survivors):
-        warnings.warn("select returned the same child more than once (a selection with replacement, such as "
-                      "DEAP's selTournament): the population holds duplicates; evogan's selections do not",
-                      RuntimeWarning)
+    survivors = distinct(select(toolbox, valid, min(mu, len(valid)), gen)) if valid else []
     invalid_streak = 0 if valid else invalid_streak + 1
     if invalid_streak >= INVALID_STREAK:  # e.g. a D with finite but astronomically large weights
         raise TrainingDiverged(
@@ -236,6 +234,7 @@ def ea_generation(population, toolbox, gen, *, stats=None, halloffame=None, logb
             nevals=len(offspring),
             discarded=len(offspring) - len(valid),
             kept_parents=kept,
+            copies=sum("copy_of" in ind.lineage for ind in survivors),
             d_loss=d_loss,
             survivors=" ".join(ind.lineage["operator"] for ind in population),
             **_gene_columns(population),
@@ -244,6 +243,22 @@ def ea_generation(population, toolbox, gen, *, stats=None, halloffame=None, logb
             **_compile(stats, valid),
         )
     return invalid_streak
+
+
+def distinct(survivors: list) -> list:
+    """``survivors`` with every repeat of a child (a selection with replacement, or one that copies a fit member
+    over a failing one) replaced by a deep copy whose lineage id is the child's plus ``#2``, ``#3``, ...: each place
+    is its own generator from now on (its own children, its own lineage in ``select_lineage``)."""
+    seen: dict = {}
+    out = []
+    for ind in survivors:
+        seen[id(ind)] = seen.get(id(ind), 0) + 1
+        if seen[id(ind)] > 1:
+            twin = copy.deepcopy(ind)
+            twin.lineage = {**ind.lineage, "id": f"{ind.lineage['id']}#{seen[id(ind)]}", "copy_of": ind.lineage["id"]}
+            ind = twin
+        out.append(ind)
+    return out
 
 
 def _gene_columns(population) -> dict:

@@ -115,6 +115,9 @@ def _check_nothing_to_choose(config) -> None:
         raise ConfigError(f"fitness: {config.fitness!r} scores nothing, but {children} children compete for "
                           f"population_size = {config.population_size} places under selection "
                           f"{config.selection!r}; use one mutation, selection = 'random', or a fitness that scores")
+    if getattr(operators.SELECTIONS.get(config.selection, "selection"), "reads_scores", False):
+        raise ConfigError(f"fitness: {config.fitness!r} scores nothing, but selection {config.selection!r} reads the "
+                          "children's F_q and F_d; use a fitness that scores them (quality, egan, ...)")
     if config.islands.count > 1:
         raise ConfigError(f"fitness: {config.fitness!r} scores nothing, and islands send their fittest generators "
                           "as migrants; use a fitness that scores")

@@ -1,9 +1,11 @@
-"""(mu, lambda) truncation, one survivor per lineage, NSGA-II on (F_q, F_d) and the uniform control."""
+"""(mu, lambda) truncation, one survivor per lineage (and its culling variant), NSGA-II on (F_q, F_d) and the uniform
+control."""
 
 import numpy as np
 
 from evogan.core.individual import Individual
-from operators import SELECTIONS, select_best, select_lineage, select_nsga2, select_random
+from operators import (CULL_BELOW, SELECTIONS, select_best, select_lineage, select_lineage_cull, select_nsga2,
+                       select_random)
 
 
 def scored(f_q, f_d, gamma=1.0, ident=None, parent=None):
@@ -35,6 +37,19 @@ def test_lineage_selection_keeps_each_parents_fittest_child():
     crossed.lineage["parents"].append("a")
     assert [id(i) for i in select_lineage(pop + [crossed], 2)] == [id(crossed), id(a[0])]
     assert SELECTIONS.get("lineage") is select_lineage
+
+
+def test_lineage_cull_replaces_a_lineage_below_half_the_median_f_q_by_the_best():
+    # each lineage's champion: a 0.50, b 0.45, c 0.10 (collapsed), d 0.55; median 0.475, floor 0.2375: c fails
+    champions = [scored(q, 0.0, parent=p) for q, p in ((0.50, "a"), (0.45, "b"), (0.10, "c"), (0.55, "d"))]
+    beaten = [scored(q, 0.0, parent=p) for q, p in ((0.30, "a"), (0.05, "c"))]
+    chosen = select_lineage_cull(champions + beaten, 4)
+    assert CULL_BELOW == 0.5
+    assert [id(i) for i in chosen] == [id(champions[3]), id(champions[0]), id(champions[1]), id(champions[3])]
+    # at the floor exactly (0.2375 = 0.5 * median 0.475) a lineage stays; without a failure it is lineage selection
+    edge = [scored(q, 0.0, parent=p) for q, p in ((0.50, "a"), (0.45, "b"), (0.2375, "c"), (0.55, "d"))]
+    assert [id(i) for i in select_lineage_cull(edge, 4)] == [id(i) for i in select_lineage(edge, 4)]
+    assert SELECTIONS.get("lineage_cull") is select_lineage_cull
 
 
 def test_nsga2_keeps_the_first_front_then_the_next():

@@ -197,13 +197,46 @@ def test_unknown_names_list_the_valid_ones_before_training(small_config, change,
         assert word in str(err.value)
 
 
-def test_a_selection_with_replacement_is_warned_about(small_config):
+def test_a_child_chosen_twice_survives_as_itself_and_as_a_copy_with_its_own_lineage(small_config):
     exp = Experiment(dataclasses.replace(small_config, generations=2))
     # what a selection with replacement does when the best child wins every draw (DEAP's selTournament can)
     exp.toolbox.register("select", lambda children, k: [max(children, key=lambda c: c.fitness.values)] * k)
-    with pytest.warns(RuntimeWarning, match="select returned the same child more than once"):
-        exp.run()
-    assert exp.population[0] is exp.population[1]
+    exp.run()
+    first, twin = exp.population
+    assert first is not twin and all(torch.equal(first[k], twin[k]) for k in first)
+    assert twin.lineage["id"] == first.lineage["id"] + "#2" and twin.lineage["copy_of"] == first.lineage["id"]
+    assert twin.fitness.values == first.fitness.values and twin.adam["step"] == first.adam["step"]
+    assert all(twin.adam["exp_avg"][k] is not first.adam["exp_avg"][k] for k in first.adam["exp_avg"])
+    assert [row["copies"] for row in exp.logbook] == [1, 1]
+    assert len({child.lineage["parents"][0] for child in exp.population}) == 1  # one parent's child, twice
+
+
+def test_lineage_cull_replaces_a_collapsed_member_in_the_loop_and_lineage_keeps_it(small_config):
+    """A member made to put every fake on one far point: D scores it low, and lineage_cull replaces it by a copy of
+    the member of highest F_q in the first generation, while plain lineage selection carries it to the end."""
+    ends = {}
+    for selection in ("lineage_cull", "lineage"):
+        exp = Experiment(dataclasses.replace(small_config, population_size=4, mutations=["heuristic"], p_cross=0.0,
+                                             fitness="quality", selection=selection, generations=4))
+        dead = exp.population[2]
+        dead["4.weight"].zero_()  # the last layer: every fake at (30, 30), far from the ring
+        dead["4.bias"].fill_(30.0)
+        rows = []
+        exp.run(callback=lambda gen, pop, lb: rows.append([(i.scores["f_q"], i.lineage.get("copy_of")) for i in pop]))
+        ends[selection] = (rows, [float(ind["4.bias"].abs().max()) for ind in exp.population], exp.logbook)
+    rows, biases, logbook = ends["lineage_cull"]
+    f_q = [q for q, _ in rows[0]]
+    assert min(f_q) > 0.45 and [copy is not None for _, copy in rows[0]] == [False, False, False, True]
+    assert rows[0][3][0] == max(f_q) and [row["copies"] for row in logbook] == [1, 0, 0, 0]
+    assert max(biases) < 1.0
+    rows, biases, logbook = ends["lineage"]
+    assert min(q for q, _ in rows[-1]) < 0.25 and max(biases) > 29.0 and [row["copies"] for row in logbook] == [0] * 4
+
+
+def test_lineage_cull_needs_a_fitness_that_measures_f_q(small_config):
+    with pytest.raises(ConfigError, match="selection 'lineage_cull' reads the children's F_q"):
+        Experiment(dataclasses.replace(small_config, population_size=4, mutations=["heuristic"], fitness="none",
+                                       selection="lineage_cull"))
 
 
 def test_every_child_invalid_three_generations_in_a_row_stops_the_run(small_config):
