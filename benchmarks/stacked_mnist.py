@@ -57,7 +57,8 @@ for _size, (_label, _preset, _d) in D_SIZES.items():
     STRATEGIES[f"mixture4_cull_{_size}_d"] = (f"4 PacDCGAN2 generators mixed, a failed one replaced by a copy of the "
                                               f"best (F_q), D = {_label}", _preset,
                                               [*_d, "pack=2", "population_size=4", "fitness='quality'",
-                                               "eval_batch_size=32", "selection='lineage_cull'", "update='alternating'"])
+                                               "eval_batch_size=32", "selection='lineage_cull'",
+                                               "update='alternating'"])
 
 #: PacGAN, Table 2 (the VEEGAN protocol's DCGAN, GPU, full training): label → (modes, KL)
 PAPER = {"DCGAN": (99, 3.40), "VEEGAN": (150, 2.95), "PacDCGAN2": (1000, 0.06)}

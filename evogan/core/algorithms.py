@@ -32,8 +32,8 @@ from deap import tools
 from ..errors import OperatorContractError
 from .seeding import derive_seed, numpy_generator
 
-__all__ = ["Recipe", "mutation_names", "vary", "breed", "select", "distinct", "ea_generation", "ea_gan", "make_statistics",
-           "TrainingDiverged", "INVALID_STREAK"]
+__all__ = ["Recipe", "mutation_names", "vary", "breed", "select", "distinct", "ea_generation", "ea_gan",
+           "make_statistics", "TrainingDiverged", "INVALID_STREAK"]
 
 #: generations in a row in which every child is invalid before the run is declared diverged
 INVALID_STREAK = 3
