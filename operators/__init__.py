@@ -22,7 +22,8 @@ from .entropy import entropy_bonus, knn_entropy
 from .edges import edge_loss, sobel_edges
 from .mutation import mutate
 from .crossover import on_the_fly_crossover
-from .selection import CULL_BELOW, select_best, select_lineage, select_lineage_cull, select_nsga2, select_random
+from .selection import (CULL_BELOW, CULL_PATIENCE, select_best, select_lineage, select_lineage_cull, select_nsga2,
+                        select_random)
 
 __all__ = [
     "LOSSES",
@@ -47,6 +48,7 @@ __all__ = [
     "select_lineage",
     "select_lineage_cull",
     "CULL_BELOW",
+    "CULL_PATIENCE",
     "select_nsga2",
     "select_random",
 ]

@@ -9,7 +9,7 @@ from deap import base, tools
 
 from .registry import SELECTIONS
 
-__all__ = ["select_best", "select_lineage", "select_lineage_cull", "CULL_BELOW", "select_nsga2", "select_random"]
+__all__ = ["select_best", "select_lineage", "select_lineage_cull", "CULL_BELOW", "CULL_PATIENCE", "select_nsga2", "select_random"]
 
 
 @SELECTIONS.register("best")
@@ -41,25 +41,35 @@ def select_lineage(individuals, k):
     return chosen
 
 
-#: a lineage whose F_q is below this fraction of the lineages' median F_q has failed (``lineage_cull``)
+#: a lineage whose F_q is below this fraction of the lineages' median F_q is failing (``lineage_cull``) ...
 CULL_BELOW = 0.5
+#: ... and is replaced once it has been failing this many generations in a row
+CULL_PATIENCE = 200
 
 
 @SELECTIONS.register("lineage_cull")
 def select_lineage_cull(individuals, k):
-    """``lineage``, then every survivor whose F_q (D's mean probability on its fakes) is below ``CULL_BELOW`` times
-    the survivors' median F_q is replaced by the survivor of highest F_q, chosen again (the loop makes the repeat a
-    copy with a lineage of its own, ``algorithms.distinct``).
+    """``lineage``, its survivors kept in their parents' order, then every survivor that has been failing
+    ``CULL_PATIENCE`` generations in a row is replaced by the survivor of highest F_q, chosen again (the loop makes
+    the repeat a copy with a lineage of its own, ``algorithms.distinct``). Failing: F_q (D's mean probability on its
+    fakes) below ``CULL_BELOW`` times the survivors' median F_q. The count travels down the line in
+    ``lineage["memory"]["failing"]``.
 
     Why: in a mixture of generators against one D, a member can collapse for good (all its fakes on one point, which
     D scores near 0 while it scores the others near 1/2); lineage selection alone keeps it forever. Its place is
-    better spent on a copy of a working generator, which then drifts apart from its original on its own latents.
-    Needs a fitness that measures F_q (``quality``, ``egan``, ...).
+    better spent on a copy of a working generator, which then drifts apart from its original on its own latents. The
+    patience spares the phases in which D beats every generator at once and the lowest F_q is noise. Keeping the
+    parents' order keeps each place's random streams: until the first replacement a run is the ``lineage`` run of the
+    same seed. Needs a fitness that measures F_q (``quality``, ``egan``, ...).
     """
-    chosen = select_lineage(individuals, k)
+    position = {id(ind): i for i, ind in enumerate(individuals)}
+    chosen = sorted(select_lineage(individuals, k), key=lambda ind: position[id(ind)])
     floor = CULL_BELOW * statistics.median(ind.scores["f_q"] for ind in chosen)
-    best = max(chosen, key=lambda ind: ind.scores["f_q"])
-    return [best if ind.scores["f_q"] < floor else ind for ind in chosen]
+    for ind in chosen:
+        failing = ind.lineage.get("memory", {}).get("failing", 0) + 1 if ind.scores["f_q"] < floor else 0
+        ind.lineage["memory"] = {**ind.lineage.get("memory", {}), "failing": failing}
+    best = max(chosen, key=lambda ind: ind.scores["f_q"])  # never failing: its F_q is at least the median
+    return [best if ind.lineage["memory"]["failing"] >= CULL_PATIENCE else ind for ind in chosen]
 
 
 select_lineage_cull.reads_scores = True  # build_strategy refuses it with a fitness that measures nothing

@@ -87,6 +87,8 @@ def vary(population, generation: int, *, toolbox, seed: int, lr_g=None, lr_sigma
                 "operator": name + ("+crossover" if crossed else ""),
                 "parents": parents,
             }
+            if "memory" in parent.lineage:  # what a selection keeps along a line (select_lineage_cull's count)
+                lineage["memory"] = dict(parent.lineage["memory"])
             seed_i = derive_seed(seed, generation, "child", i, name)
             child_lr = lr
             if lr_sigma:

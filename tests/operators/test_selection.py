@@ -4,7 +4,7 @@ control."""
 import numpy as np
 
 from evogan.core.individual import Individual
-from operators import (CULL_BELOW, SELECTIONS, select_best, select_lineage, select_lineage_cull, select_nsga2,
+from operators import (CULL_BELOW, CULL_PATIENCE, SELECTIONS, select_best, select_lineage, select_lineage_cull, select_nsga2,
                        select_random)
 
 
@@ -39,16 +39,28 @@ def test_lineage_selection_keeps_each_parents_fittest_child():
     assert SELECTIONS.get("lineage") is select_lineage
 
 
-def test_lineage_cull_replaces_a_lineage_below_half_the_median_f_q_by_the_best():
-    # each lineage's champion: a 0.50, b 0.45, c 0.10 (collapsed), d 0.55; median 0.475, floor 0.2375: c fails
-    champions = [scored(q, 0.0, parent=p) for q, p in ((0.50, "a"), (0.45, "b"), (0.10, "c"), (0.55, "d"))]
-    beaten = [scored(q, 0.0, parent=p) for q, p in ((0.30, "a"), (0.05, "c"))]
-    chosen = select_lineage_cull(champions + beaten, 4)
-    assert CULL_BELOW == 0.5
-    assert [id(i) for i in chosen] == [id(champions[3]), id(champions[0]), id(champions[1]), id(champions[3])]
-    # at the floor exactly (0.2375 = 0.5 * median 0.475) a lineage stays; without a failure it is lineage selection
+def test_lineage_cull_replaces_a_lineage_failing_patience_generations_by_the_best_in_parent_order():
+    def champions(c_failing_before):
+        # each lineage's champion, in parent order: a 0.50, b 0.45, c 0.10 (collapsed), d 0.55; median 0.475,
+        # floor 0.2375: c fails; b's line had failed before but not now, so its count goes back to 0
+        pop = [scored(q, 0.0, parent=p) for q, p in ((0.50, "a"), (0.45, "b"), (0.10, "c"), (0.55, "d"))]
+        pop[1].lineage["memory"] = {"failing": CULL_PATIENCE}
+        if c_failing_before:
+            pop[2].lineage["memory"] = {"failing": c_failing_before}
+        return pop, [scored(q, 0.0, parent=p) for q, p in ((0.30, "a"), (0.05, "c"))]
+
+    assert CULL_BELOW == 0.5 and CULL_PATIENCE == 200
+    pop, beaten = champions(0)  # c fails for the first time: kept, its count starts
+    assert [id(i) for i in select_lineage_cull(beaten + pop, 4)] == [id(i) for i in pop]
+    assert [i.lineage["memory"]["failing"] for i in pop] == [0, 0, 1, 0]
+    pop, beaten = champions(CULL_PATIENCE - 1)  # the 200th generation in a row: c's place goes to d, twice
+    assert [id(i) for i in select_lineage_cull(beaten + pop, 4)] == [id(pop[0]), id(pop[1]), id(pop[3]), id(pop[3])]
+    assert pop[2].lineage["memory"]["failing"] == CULL_PATIENCE
+    # at the floor exactly (0.2375 = 0.5 * median 0.475) a lineage is not failing
     edge = [scored(q, 0.0, parent=p) for q, p in ((0.50, "a"), (0.45, "b"), (0.2375, "c"), (0.55, "d"))]
-    assert [id(i) for i in select_lineage_cull(edge, 4)] == [id(i) for i in select_lineage(edge, 4)]
+    edge[2].lineage["memory"] = {"failing": CULL_PATIENCE - 1}
+    assert [id(i) for i in select_lineage_cull(edge, 4)] == [id(i) for i in edge]
+    assert edge[2].lineage["memory"]["failing"] == 0
     assert SELECTIONS.get("lineage_cull") is select_lineage_cull
 
 

@@ -211,9 +211,11 @@ def test_a_child_chosen_twice_survives_as_itself_and_as_a_copy_with_its_own_line
     assert len({child.lineage["parents"][0] for child in exp.population}) == 1  # one parent's child, twice
 
 
-def test_lineage_cull_replaces_a_collapsed_member_in_the_loop_and_lineage_keeps_it(small_config):
-    """A member made to put every fake on one far point: D scores it low, and lineage_cull replaces it by a copy of
-    the member of highest F_q in the first generation, while plain lineage selection carries it to the end."""
+def test_lineage_cull_replaces_a_collapsed_member_in_the_loop_and_lineage_keeps_it(small_config, monkeypatch):
+    """A member made to put every fake on one far point: D scores it low; with a patience of 2 generations
+    lineage_cull replaces it in generation 2 by a copy of the member of highest F_q, while plain lineage selection
+    carries it to the end. Its failing count travels from parent to child through vary."""
+    monkeypatch.setattr("operators.selection.CULL_PATIENCE", 2)
     ends = {}
     for selection in ("lineage_cull", "lineage"):
         exp = Experiment(dataclasses.replace(small_config, population_size=4, mutations=["heuristic"], p_cross=0.0,
@@ -222,15 +224,28 @@ def test_lineage_cull_replaces_a_collapsed_member_in_the_loop_and_lineage_keeps_
         dead["4.weight"].zero_()  # the last layer: every fake at (30, 30), far from the ring
         dead["4.bias"].fill_(30.0)
         rows = []
-        exp.run(callback=lambda gen, pop, lb: rows.append([(i.scores["f_q"], i.lineage.get("copy_of")) for i in pop]))
+        exp.run(callback=lambda gen, pop, lb: rows.append([(i.scores["f_q"], i.lineage) for i in pop]))
         ends[selection] = (rows, [float(ind["4.bias"].abs().max()) for ind in exp.population], exp.logbook)
     rows, biases, logbook = ends["lineage_cull"]
-    f_q = [q for q, _ in rows[0]]
-    assert min(f_q) > 0.45 and [copy is not None for _, copy in rows[0]] == [False, False, False, True]
-    assert rows[0][3][0] == max(f_q) and [row["copies"] for row in logbook] == [1, 0, 0, 0]
+    assert [lineage["memory"]["failing"] for _, lineage in rows[0]] == [0, 0, 1, 0]
+    assert [lineage["parents"][0] for _, lineage in rows[0]] == [f"g0.i{i}" for i in range(4)]  # parents' order
+    f_q = [q for q, _ in rows[1]]
+    assert min(f_q) > 0.45 and rows[1][2][1]["copy_of"] == rows[1][2][1]["id"].removesuffix("#2")
+    assert rows[1][2][0] == max(f_q) and [row["copies"] for row in logbook] == [0, 1, 0, 0]
     assert max(biases) < 1.0
     rows, biases, logbook = ends["lineage"]
     assert min(q for q, _ in rows[-1]) < 0.25 and max(biases) > 29.0 and [row["copies"] for row in logbook] == [0] * 4
+
+
+def test_lineage_cull_is_the_lineage_run_until_its_first_replacement(small_config):
+    """Scoring the children changes nothing else (its own random stream), and lineage_cull keeps the parents'
+    order, so a healthy mixture evolves bit for bit as under lineage selection that scores nothing."""
+    runs = [run(small_config, population_size=3, mutations=["heuristic"], p_cross=0.0, fitness=fitness,
+                selection=selection, generations=4) for fitness, selection in (("none", "lineage"),
+                                                                                ("quality", "lineage_cull"))]
+    assert [row["copies"] for row in runs[1].logbook] == [0] * 4
+    assert [row["d_loss"] for row in runs[0].logbook] == [row["d_loss"] for row in runs[1].logbook]
+    assert all(torch.equal(a[k], b[k]) for a, b in zip(runs[0].population, runs[1].population) for k in a)
 
 
 def test_lineage_cull_needs_a_fitness_that_measures_f_q(small_config):
