@@ -52,8 +52,9 @@ for _size, (_label, _preset, _d) in D_SIZES.items():
                                                 [*_d, "pack=2", f"population_size={_k}", "selection='lineage'",
                                                  "update='alternating'"])
     # evolution's part in the mixture: each child's F_q is measured (on 32 packs, enough to tell a D score near 0.1
-    # from one near 0.5, and a quarter of the cost of the preset's 128), and a lineage whose F_q falls below half the
-    # median (a generator collapsed for good) is replaced by a copy of the best (operators.select_lineage_cull)
+    # from one near 0.5, and a quarter of the cost of the preset's 128), and a lineage whose F_q has stayed below half the
+    # median for 200 generations (a generator collapsed for good) is replaced by a copy of the best
+    # (operators.select_lineage_cull); until then the run is mixture4's of the same seed
     STRATEGIES[f"mixture4_cull_{_size}_d"] = (f"4 PacDCGAN2 generators mixed, a failed one replaced by a copy of the "
                                               f"best (F_q), D = {_label}", _preset,
                                               [*_d, "pack=2", "population_size=4", "fitness='quality'",
