@@ -51,15 +51,19 @@ for _size, (_label, _preset, _d) in D_SIZES.items():
         STRATEGIES[f"mixture{_k}_{_size}_d"] = (f"{_k} PacDCGAN2 generators mixed ({_what}), D = {_label}", _preset,
                                                 [*_d, "pack=2", f"population_size={_k}", "selection='lineage'",
                                                  "update='alternating'"])
-    # evolution's part in the mixture: each child's F_q is measured (on 32 packs, enough to tell a D score near 0.1
-    # from one near 0.5, and a quarter of the cost of the preset's 128), and a lineage whose F_q has stayed below half the
-    # median for 200 generations (a generator collapsed for good) is replaced by a copy of the best
-    # (operators.select_lineage_cull); until then the run is mixture4's of the same seed
+    # evolution's part in the mixture: a lineage D has rejected for 200 generations in a row (its acceptance below
+    # half the median: a generator collapsed for good) is replaced by a copy of the best; until then the run is
+    # mixture4's of the same seed. Judged on F_q (each child scored on 32 packs, enough to tell a D score near 0.1 from
+    # one near 0.5, a quarter of the preset's 128; operators.select_lineage_cull), or free, on exp(-loss) of the
+    # child's own update (operators.select_lineage_cull_by_loss), which leaves the generations mixture4's too
+    _mixture4 = STRATEGIES[f"mixture4_{_size}_d"][2]
     STRATEGIES[f"mixture4_cull_{_size}_d"] = (f"4 PacDCGAN2 generators mixed, a failed one replaced by a copy of the "
                                               f"best (F_q), D = {_label}", _preset,
-                                              [*_d, "pack=2", "population_size=4", "fitness='quality'",
-                                               "eval_batch_size=32", "selection='lineage_cull'",
-                                               "update='alternating'"])
+                                              [*_mixture4, "fitness='quality'", "eval_batch_size=32",
+                                               "selection='lineage_cull'"])
+    STRATEGIES[f"mixture4_cull_loss_{_size}_d"] = (f"4 PacDCGAN2 generators mixed, a failed one replaced by a copy "
+                                                   f"of the best (by its loss, unscored), D = {_label}", _preset,
+                                                   [*_mixture4, "selection='lineage_cull_loss'"])
 
 #: PacGAN, Table 2 (the VEEGAN protocol's DCGAN, GPU, full training): label → (modes, KL)
 PAPER = {"DCGAN": (99, 3.40), "VEEGAN": (150, 2.95), "PacDCGAN2": (1000, 0.06)}

@@ -3,8 +3,8 @@
 - ``LOSSES``: generator-loss mutations by name (E-GAN: minimax, heuristic,
   least_squares; BEGAN: began); ``mutate`` turns one into a child.
 - ``on_the_fly_crossover``: the crossover of Alessi (2024).
-- ``SELECTIONS``: "best" ((mu, lambda) truncation), "lineage" (each parent's best child), "nsga2" and
-  "random".
+- ``SELECTIONS``: "best" ((mu, lambda) truncation), "lineage" (each parent's best child), "lineage_cull" and
+  "lineage_cull_loss" (lineage, replacing a generator D keeps rejecting), "nsga2" and "random".
 - ``MODIFIERS``: terms added to any loss, named after it with "+"
   (``heuristic+entropy``: EM-GAN's entropy maximisation; ``+edge``: the
   Sobel edge loss of Song & Kim 2023).
@@ -22,8 +22,8 @@ from .entropy import entropy_bonus, knn_entropy
 from .edges import edge_loss, sobel_edges
 from .mutation import mutate
 from .crossover import on_the_fly_crossover
-from .selection import (CULL_BELOW, CULL_PATIENCE, select_best, select_lineage, select_lineage_cull, select_nsga2,
-                        select_random)
+from .selection import (CULL_BELOW, CULL_PATIENCE, select_best, select_lineage, select_lineage_cull,
+                        select_lineage_cull_by_loss, select_nsga2, select_random)
 
 __all__ = [
     "LOSSES",
@@ -47,6 +47,7 @@ __all__ = [
     "select_best",
     "select_lineage",
     "select_lineage_cull",
+    "select_lineage_cull_by_loss",
     "CULL_BELOW",
     "CULL_PATIENCE",
     "select_nsga2",

@@ -3,13 +3,15 @@ failed lineage by a copy of the best), NSGA-II on (F_q, F_d), and a uniform cont
 
 from __future__ import annotations
 
+import math
 import statistics
 
 from deap import base, tools
 
 from .registry import SELECTIONS
 
-__all__ = ["select_best", "select_lineage", "select_lineage_cull", "CULL_BELOW", "CULL_PATIENCE", "select_nsga2", "select_random"]
+__all__ = ["select_best", "select_lineage", "select_lineage_cull", "select_lineage_cull_by_loss", "CULL_BELOW",
+           "CULL_PATIENCE", "select_nsga2", "select_random"]
 
 
 @SELECTIONS.register("best")
@@ -47,6 +49,20 @@ CULL_BELOW = 0.5
 CULL_PATIENCE = 200
 
 
+def _cull(individuals, k, acceptance):
+    """``lineage``'s survivors in their parents' order, each that has been failing ``CULL_PATIENCE`` generations in
+    a row replaced by the survivor of highest acceptance. Failing: ``acceptance(ind)`` (how readily D takes its fakes,
+    a probability) below ``CULL_BELOW`` times the survivors' median; the count is ``lineage["memory"]["failing"]``."""
+    position = {id(ind): i for i, ind in enumerate(individuals)}
+    chosen = sorted(select_lineage(individuals, k), key=lambda ind: position[id(ind)])
+    floor = CULL_BELOW * statistics.median(acceptance(ind) for ind in chosen)
+    for ind in chosen:
+        failing = ind.lineage.get("memory", {}).get("failing", 0) + 1 if acceptance(ind) < floor else 0
+        ind.lineage["memory"] = {**ind.lineage.get("memory", {}), "failing": failing}
+    best = max(chosen, key=acceptance)  # never failing: its acceptance is at least the median
+    return [best if ind.lineage["memory"]["failing"] >= CULL_PATIENCE else ind for ind in chosen]
+
+
 @SELECTIONS.register("lineage_cull")
 def select_lineage_cull(individuals, k):
     """``lineage``, its survivors kept in their parents' order, then every survivor that has been failing
@@ -62,17 +78,24 @@ def select_lineage_cull(individuals, k):
     parents' order keeps each place's random streams: until the first replacement a run is the ``lineage`` run of the
     same seed. Needs a fitness that measures F_q (``quality``, ``egan``, ...).
     """
-    position = {id(ind): i for i, ind in enumerate(individuals)}
-    chosen = sorted(select_lineage(individuals, k), key=lambda ind: position[id(ind)])
-    floor = CULL_BELOW * statistics.median(ind.scores["f_q"] for ind in chosen)
-    for ind in chosen:
-        failing = ind.lineage.get("memory", {}).get("failing", 0) + 1 if ind.scores["f_q"] < floor else 0
-        ind.lineage["memory"] = {**ind.lineage.get("memory", {}), "failing": failing}
-    best = max(chosen, key=lambda ind: ind.scores["f_q"])  # never failing: its F_q is at least the median
-    return [best if ind.lineage["memory"]["failing"] >= CULL_PATIENCE else ind for ind in chosen]
+    return _cull(individuals, k, lambda ind: ind.scores["f_q"])
 
 
 select_lineage_cull.reads_scores = True  # build_strategy refuses it with a fitness that measures nothing
+
+
+@SELECTIONS.register("lineage_cull_loss")
+def select_lineage_cull_by_loss(individuals, k):
+    """``lineage_cull`` judged on what the mutation measured anyway, so it needs no fitness and costs nothing: a
+    survivor's acceptance is exp(-loss), its generator loss on the fakes of its own update (``scores["loss"]``). Under
+    the non-saturating loss -E log D(G(z)) that is the geometric mean of D's probabilities on those fakes, and failing
+    means it is below half the survivors' median. With ``fitness = "none"`` a run is then the ``lineage`` run of its
+    seed, time included, until its first replacement. Compare like with like: every lineage on the same loss (with
+    loss modifiers, their terms count too).
+    """
+    return _cull(individuals, k, lambda ind: math.exp(-ind.scores["loss"]))
+
+
 
 
 class _Objectives(base.Fitness):

@@ -157,9 +157,10 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
     for (strategy, resumable), (preset, *sets) in started.items():
         config = load_config(preset, sets[1::2])
         assert config.seed == 3 and config.generations == 1_000_000
-        if strategy.endswith("_d"):  # PacGAN's networks: only E-GAN and the culling mixture evaluate children
+        if strategy.endswith("_d"):  # PacGAN's networks: only E-GAN and the mixture culled on F_q evaluate children
             expected = ("egan_released" if strategy.startswith("egan_released")
-                        else "egan" if strategy.startswith("egan") else "quality" if "_cull_" in strategy else "none")
+                        else "egan" if strategy.startswith("egan") else "quality" if strategy.startswith("mixture4_cull_")
+                        and "_cull_loss_" not in strategy else "none")
             assert config.fitness == expected, strategy
         if resumable:
             assert config.max_cpu_seconds == 1200 and config.max_seconds == 0
@@ -179,6 +180,10 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
     cull = flat("mixture4_cull_half_d")
     assert {key: cull[key] for key in cull if cull[key] != mixture4[key]} == {
         "fitness": "quality", "selection": "lineage_cull", "eval_batch_size": 32}
+    # culled by the update's loss: nothing scored, one key changed
+    cull_loss = flat("mixture4_cull_loss_half_d")
+    assert {key: cull_loss[key] for key in cull_loss if cull_loss[key] != mixture4[key]} == {
+        "selection": "lineage_cull_loss"}
     # D = G: the same network and loop with D at the size of G (d_scale 1), nothing else changed
     full = {size: flat(f"gan_{size}_d") for size in ("half", "full")}
     assert {key for key in full["full"] if full["full"][key] != full["half"][key]} == {"model.d_scale"}

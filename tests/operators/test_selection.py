@@ -4,8 +4,8 @@ control."""
 import numpy as np
 
 from evogan.core.individual import Individual
-from operators import (CULL_BELOW, CULL_PATIENCE, SELECTIONS, select_best, select_lineage, select_lineage_cull, select_nsga2,
-                       select_random)
+from operators import (CULL_BELOW, CULL_PATIENCE, SELECTIONS, select_best, select_lineage, select_lineage_cull,
+                       select_lineage_cull_by_loss, select_nsga2, select_random)
 
 
 def scored(f_q, f_d, gamma=1.0, ident=None, parent=None):
@@ -62,6 +62,27 @@ def test_lineage_cull_replaces_a_lineage_failing_patience_generations_by_the_bes
     assert [id(i) for i in select_lineage_cull(edge, 4)] == [id(i) for i in edge]
     assert edge[2].lineage["memory"]["failing"] == 0
     assert SELECTIONS.get("lineage_cull") is select_lineage_cull
+
+
+def test_lineage_cull_loss_judges_by_exp_minus_the_update_loss_and_needs_no_scores():
+    def champions(c_loss):
+        # losses a 0.7, b 0.8, d 0.6: exp(-loss) 0.4966, 0.4493, 0.5488; with c far below, the median is
+        # (0.4493 + 0.4966) / 2 = 0.47295 and the floor 0.23648, i.e. a loss above -ln 0.23648 = 1.4419 fails
+        pop = [Individual({}, lineage={"id": p + "1", "parents": [p]}) for p in "abcd"]
+        for ind, loss in zip(pop, (0.7, 0.8, c_loss, 0.6)):
+            ind.scores["loss"] = loss  # no f_q, f_d: nothing was scored
+            ind.fitness.values = (0.0,)
+        pop[2].lineage["memory"] = {"failing": CULL_PATIENCE - 1}
+        return pop
+
+    pop = champions(1.45)  # acceptance 0.2346: the 200th failing generation, its place goes to d (the lowest loss)
+    assert [id(i) for i in select_lineage_cull_by_loss(pop, 4)] == [id(pop[0]), id(pop[1]), id(pop[3]), id(pop[3])]
+    assert pop[2].lineage["memory"]["failing"] == CULL_PATIENCE
+    pop = champions(1.44)  # acceptance 0.2369, above the floor: kept, its count back to 0
+    assert [id(i) for i in select_lineage_cull_by_loss(pop, 4)] == [id(i) for i in pop]
+    assert pop[2].lineage["memory"]["failing"] == 0
+    assert SELECTIONS.get("lineage_cull_loss") is select_lineage_cull_by_loss
+    assert not getattr(select_lineage_cull_by_loss, "reads_scores", False)
 
 
 def test_nsga2_keeps_the_first_front_then_the_next():

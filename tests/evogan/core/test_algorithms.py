@@ -211,38 +211,46 @@ def test_a_child_chosen_twice_survives_as_itself_and_as_a_copy_with_its_own_line
     assert len({child.lineage["parents"][0] for child in exp.population}) == 1  # one parent's child, twice
 
 
-def test_lineage_cull_replaces_a_collapsed_member_in_the_loop_and_lineage_keeps_it(small_config, monkeypatch):
-    """A member made to put every fake on one far point: D scores it low; with a patience of 2 generations
-    lineage_cull replaces it in generation 2 by a copy of the member of highest F_q, while plain lineage selection
-    carries it to the end. Its failing count travels from parent to child through vary."""
+ACCEPTANCE = {"lineage_cull": lambda ind: ind.scores["f_q"],  # how readily D takes a member's fakes, as each culls
+              "lineage_cull_loss": lambda ind: math.exp(-ind.scores["loss"])}
+
+
+@pytest.mark.parametrize("selection, fitness", [("lineage_cull", "quality"), ("lineage_cull_loss", "none")])
+def test_culling_replaces_a_collapsed_member_in_the_loop_and_lineage_keeps_it(small_config, monkeypatch, selection,
+                                                                              fitness):
+    """A member made to put every fake on one far point: D rejects it; with a patience of 2 generations the culling
+    selection replaces it in generation 2 by a copy of the member D accepts most (by F_q, or by exp(-loss) without
+    any scoring), while plain lineage selection carries it to the end. Its failing count travels from parent to
+    child through vary."""
     monkeypatch.setattr("operators.selection.CULL_PATIENCE", 2)
     ends = {}
-    for selection in ("lineage_cull", "lineage"):
+    for name in (selection, "lineage"):
         exp = Experiment(dataclasses.replace(small_config, population_size=4, mutations=["heuristic"], p_cross=0.0,
-                                             fitness="quality", selection=selection, generations=4))
+                                             fitness=fitness, selection=name, generations=4))
         dead = exp.population[2]
         dead["4.weight"].zero_()  # the last layer: every fake at (30, 30), far from the ring
         dead["4.bias"].fill_(30.0)
         rows = []
-        exp.run(callback=lambda gen, pop, lb: rows.append([(i.scores["f_q"], i.lineage) for i in pop]))
-        ends[selection] = (rows, [float(ind["4.bias"].abs().max()) for ind in exp.population], exp.logbook)
-    rows, biases, logbook = ends["lineage_cull"]
+        exp.run(callback=lambda gen, pop, lb: rows.append([(ACCEPTANCE[selection](i), i.lineage) for i in pop]))
+        ends[name] = (rows, [float(ind["4.bias"].abs().max()) for ind in exp.population], exp.logbook)
+    rows, biases, logbook = ends[selection]
     assert [lineage["memory"]["failing"] for _, lineage in rows[0]] == [0, 0, 1, 0]
+    assert rows[0][2][0] < 0.5 * sorted(a for a, _ in rows[0])[1]  # far below the median
     assert [lineage["parents"][0] for _, lineage in rows[0]] == [f"g0.i{i}" for i in range(4)]  # parents' order
-    f_q = [q for q, _ in rows[1]]
-    assert min(f_q) > 0.45 and rows[1][2][1]["copy_of"] == rows[1][2][1]["id"].removesuffix("#2")
-    assert rows[1][2][0] == max(f_q) and [row["copies"] for row in logbook] == [0, 1, 0, 0]
+    accepted = [a for a, _ in rows[1]]
+    assert min(accepted) > 0.3 and rows[1][2][1]["copy_of"] == rows[1][2][1]["id"].removesuffix("#2")
+    assert rows[1][2][0] == max(accepted) and [row["copies"] for row in logbook] == [0, 1, 0, 0]
     assert max(biases) < 1.0
     rows, biases, logbook = ends["lineage"]
-    assert min(q for q, _ in rows[-1]) < 0.25 and max(biases) > 29.0 and [row["copies"] for row in logbook] == [0] * 4
+    assert min(a for a, _ in rows[-1]) < 0.25 and max(biases) > 29.0 and [row["copies"] for row in logbook] == [0] * 4
 
 
-def test_lineage_cull_is_the_lineage_run_until_its_first_replacement(small_config):
-    """Scoring the children changes nothing else (its own random stream), and lineage_cull keeps the parents'
-    order, so a healthy mixture evolves bit for bit as under lineage selection that scores nothing."""
-    runs = [run(small_config, population_size=3, mutations=["heuristic"], p_cross=0.0, fitness=fitness,
-                selection=selection, generations=4) for fitness, selection in (("none", "lineage"),
-                                                                                ("quality", "lineage_cull"))]
+@pytest.mark.parametrize("fitness, selection", [("quality", "lineage_cull"), ("none", "lineage_cull_loss")])
+def test_culling_is_the_lineage_run_until_its_first_replacement(small_config, fitness, selection):
+    """Scoring the children changes nothing else (its own random stream), and the culling selections keep the
+    parents' order, so a healthy mixture evolves bit for bit as under lineage selection that scores nothing."""
+    runs = [run(small_config, population_size=3, mutations=["heuristic"], p_cross=0.0, fitness=fit,
+                selection=name, generations=4) for fit, name in (("none", "lineage"), (fitness, selection))]
     assert [row["copies"] for row in runs[1].logbook] == [0] * 4
     assert [row["d_loss"] for row in runs[0].logbook] == [row["d_loss"] for row in runs[1].logbook]
     assert all(torch.equal(a[k], b[k]) for a, b in zip(runs[0].population, runs[1].population) for k in a)
