@@ -45,31 +45,32 @@ def select_lineage(individuals, k):
 
 #: a lineage whose F_q is below this fraction of the lineages' median F_q is failing (``lineage_cull``) ...
 CULL_BELOW = 0.5
-#: ... and is replaced once it has been failing this many generations in a row
+#: ... and is replaced once it has been failing this many generations in a row (the config's defaults, ``cull_below``
+#: and ``cull_patience``, which the strategy passes as ``below`` and ``patience``)
 CULL_PATIENCE = 200
 
 
-def _cull(individuals, k, acceptance):
-    """``lineage``'s survivors in their parents' order, each that has been failing ``CULL_PATIENCE`` generations in
-    a row replaced by the survivor of highest acceptance. Failing: ``acceptance(ind)`` (how readily D takes its fakes,
-    a probability) below ``CULL_BELOW`` times the survivors' median; the count is ``lineage["memory"]["failing"]``."""
+def _cull(individuals, k, acceptance, below, patience):
+    """``lineage``'s survivors in their parents' order, each that has been failing ``patience`` generations in a row
+    replaced by the survivor of highest acceptance. Failing: ``acceptance(ind)`` (how readily D takes its fakes, a
+    probability) below ``below`` times the survivors' median; the count is ``lineage["memory"]["failing"]``."""
     position = {id(ind): i for i, ind in enumerate(individuals)}
     chosen = sorted(select_lineage(individuals, k), key=lambda ind: position[id(ind)])
-    floor = CULL_BELOW * statistics.median(acceptance(ind) for ind in chosen)
+    floor = below * statistics.median(acceptance(ind) for ind in chosen)
     for ind in chosen:
         failing = ind.lineage.get("memory", {}).get("failing", 0) + 1 if acceptance(ind) < floor else 0
         ind.lineage["memory"] = {**ind.lineage.get("memory", {}), "failing": failing}
     best = max(chosen, key=acceptance)  # never failing: its acceptance is at least the median
-    return [best if ind.lineage["memory"]["failing"] >= CULL_PATIENCE else ind for ind in chosen]
+    return [best if ind.lineage["memory"]["failing"] >= patience else ind for ind in chosen]
 
 
 @SELECTIONS.register("lineage_cull")
-def select_lineage_cull(individuals, k):
+def select_lineage_cull(individuals, k, *, below=CULL_BELOW, patience=CULL_PATIENCE):
     """``lineage``, its survivors kept in their parents' order, then every survivor that has been failing
-    ``CULL_PATIENCE`` generations in a row is replaced by the survivor of highest F_q, chosen again (the loop makes
-    the repeat a copy with a lineage of its own, ``algorithms.distinct``). Failing: F_q (D's mean probability on its
-    fakes) below ``CULL_BELOW`` times the survivors' median F_q. The count travels down the line in
-    ``lineage["memory"]["failing"]``.
+    ``patience`` generations in a row (config ``cull_patience``) is replaced by the survivor of highest F_q, chosen
+    again (the loop makes the repeat a copy with a lineage of its own, ``algorithms.distinct``). Failing: F_q (D's mean
+    probability on its fakes) below ``below`` (config ``cull_below``) times the survivors' median F_q. The count
+    travels down the line in ``lineage["memory"]["failing"]``.
 
     Why: in a mixture of generators against one D, a member can collapse for good (all its fakes on one point, which
     D scores near 0 while it scores the others near 1/2); lineage selection alone keeps it forever. Its place is
@@ -78,14 +79,14 @@ def select_lineage_cull(individuals, k):
     parents' order keeps each place's random streams: until the first replacement a run is the ``lineage`` run of the
     same seed. Needs a fitness that measures F_q (``quality``, ``egan``, ...).
     """
-    return _cull(individuals, k, lambda ind: ind.scores["f_q"])
+    return _cull(individuals, k, lambda ind: ind.scores["f_q"], below, patience)
 
 
 select_lineage_cull.reads_scores = True  # build_strategy refuses it with a fitness that measures nothing
 
 
 @SELECTIONS.register("lineage_cull_loss")
-def select_lineage_cull_by_loss(individuals, k):
+def select_lineage_cull_by_loss(individuals, k, *, below=CULL_BELOW, patience=CULL_PATIENCE):
     """``lineage_cull`` judged on what the mutation measured anyway, so it needs no fitness and costs nothing: a
     survivor's acceptance is exp(-loss), its generator loss on the fakes of its own update (``scores["loss"]``). Under
     the non-saturating loss -E log D(G(z)) that is the geometric mean of D's probabilities on those fakes, and failing
@@ -93,7 +94,7 @@ def select_lineage_cull_by_loss(individuals, k):
     seed, time included, until its first replacement. Compare like with like: every lineage on the same loss (with
     loss modifiers, their terms count too).
     """
-    return _cull(individuals, k, lambda ind: math.exp(-ind.scores["loss"]))
+    return _cull(individuals, k, lambda ind: math.exp(-ind.scores["loss"]), below, patience)
 
 
 

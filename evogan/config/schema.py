@@ -256,6 +256,10 @@ class Config:
     began_alpha: float = _opt(0.1, "BEGAN alpha: weight of the constraint loss ||z - Enc(G(z))|| in L_D", lo=0.0)
     began_eta: int = _opt(1, "BEGAN reconstruction error |v - D(v)|^eta: 1 (L1) or 2 (L2)", choices=(1, 2))
     selection: str = _opt("best", "survivor selection (names in operators.SELECTIONS)")
+    cull_below: float = _opt(0.5, "lineage_cull selections: a lineage is failing while D's acceptance of its fakes is "
+                             "below this fraction of the survivors' median", lo=0.0, hi=1.0, lo_open=True)
+    cull_patience: int = _opt(200, "lineage_cull selections: generations in a row a lineage may fail before its place "
+                              "goes to a copy of the best", lo=1)
     adversary: str = _opt(
         "standard", "discriminator family (names in evogan.ADVERSARIES): standard (E-GAN), began_v3 (VAE D), "
         "began_cs (autoencoder D); the BEGAN families take the 'began' mutation",

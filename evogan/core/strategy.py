@@ -16,6 +16,7 @@ Users register their own plain functions on the returned toolbox, e.g. a new
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from functools import partial
@@ -123,6 +124,20 @@ def _check_nothing_to_choose(config) -> None:
                           "as migrants; use a fitness that scores")
 
 
+#: keyword argument of a selection → the config key it is given from, when the selection's signature names it
+SELECTION_OPTIONS = {"below": "cull_below", "patience": "cull_patience"}
+
+
+def selection_options(select, config) -> dict:
+    """The config values ``select`` takes (``SELECTION_OPTIONS``), so a registered selection gets its parameters
+    from the config without a case of its own."""
+    try:
+        params = inspect.signature(select).parameters
+    except (TypeError, ValueError):  # a builtin without a signature takes none
+        return {}
+    return {arg: getattr(config, key) for arg, key in SELECTION_OPTIONS.items() if arg in params}
+
+
 def _no_judge(*, generation: int) -> None:
     """The evaluation batch of a fitness that scores nothing (``fitness = "none"``)."""
     return None
@@ -156,7 +171,8 @@ def build_strategy(config, *, generator, adversary, data, sample_latent, backend
         _check_nothing_to_choose(config)
     toolbox.register("evaluate", fitness.evaluate, generator=generator, adversary=adversary, combine=combine,
                      gamma=config.gamma)
-    toolbox.register("select", operators.SELECTIONS.get(config.selection, "selection"))
+    select = operators.SELECTIONS.get(config.selection, "selection")
+    toolbox.register("select", select, **selection_options(select, config))
     toolbox.register("stream", numpy_generator, config.seed)  # stream(*identity): a seeded numpy Generator
     if backend is not None:
         toolbox.register("map", backend.map)

@@ -216,17 +216,15 @@ ACCEPTANCE = {"lineage_cull": lambda ind: ind.scores["f_q"],  # how readily D ta
 
 
 @pytest.mark.parametrize("selection, fitness", [("lineage_cull", "quality"), ("lineage_cull_loss", "none")])
-def test_culling_replaces_a_collapsed_member_in_the_loop_and_lineage_keeps_it(small_config, monkeypatch, selection,
-                                                                              fitness):
+def test_culling_replaces_a_collapsed_member_in_the_loop_and_lineage_keeps_it(small_config, selection, fitness):
     """A member made to put every fake on one far point: D rejects it; with a patience of 2 generations the culling
     selection replaces it in generation 2 by a copy of the member D accepts most (by F_q, or by exp(-loss) without
     any scoring), while plain lineage selection carries it to the end. Its failing count travels from parent to
-    child through vary."""
-    monkeypatch.setattr("operators.selection.CULL_PATIENCE", 2)
+    child through vary; the patience comes from the config (cull_patience)."""
     ends = {}
     for name in (selection, "lineage"):
         exp = Experiment(dataclasses.replace(small_config, population_size=4, mutations=["heuristic"], p_cross=0.0,
-                                             fitness=fitness, selection=name, generations=4))
+                                             fitness=fitness, selection=name, generations=4, cull_patience=2))
         dead = exp.population[2]
         dead["4.weight"].zero_()  # the last layer: every fake at (30, 30), far from the ring
         dead["4.bias"].fill_(30.0)
@@ -254,6 +252,18 @@ def test_culling_is_the_lineage_run_until_its_first_replacement(small_config, fi
     assert [row["copies"] for row in runs[1].logbook] == [0] * 4
     assert [row["d_loss"] for row in runs[0].logbook] == [row["d_loss"] for row in runs[1].logbook]
     assert all(torch.equal(a[k], b[k]) for a, b in zip(runs[0].population, runs[1].population) for k in a)
+
+
+def test_the_culling_parameters_come_from_the_config_with_the_operators_defaults(small_config):
+    from evogan.config import Config
+    from evogan.core.strategy import selection_options
+
+    assert (Config().cull_below, Config().cull_patience) == (operators.CULL_BELOW, operators.CULL_PATIENCE)
+    config = dataclasses.replace(small_config, cull_below=0.25, cull_patience=7)
+    assert selection_options(operators.select_lineage_cull_by_loss, config) == {"below": 0.25, "patience": 7}
+    assert selection_options(operators.select_best, config) == {}  # a selection without them gets none
+    with pytest.raises(ConfigError, match="cull_below"):
+        dataclasses.replace(small_config, cull_below=0.0)
 
 
 def test_lineage_cull_needs_a_fitness_that_measures_f_q(small_config):
