@@ -22,6 +22,8 @@ not comparable).
 from __future__ import annotations
 
 import argparse
+import math
+import statistics
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ from typing import Callable
 import kept_runs
 from kept_runs import PRESETS, ROOT, finished, mean_se, values
 
+from evogan.compare import paired_interval, paired_test
 from evogan.io.provenance import read_cpu_seconds
 
 #: a CPU-budget run's checkpoint interval: at most this many generations are trained twice after a cut-off
@@ -101,6 +104,33 @@ def report(table: Table, args) -> None:
         print(f"| {label} | | | {modes} | {kl} | | |")
     if every_seed:
         print("\nEvery seed (modes / KL / FID):\n\n" + "\n".join(every_seed))
+    if getattr(args, "paired", None):
+        paired_report(table, args)
+
+
+def paired_report(table: Table, args) -> None:
+    """Each strategy minus ``args.paired`` seed by seed, over the seeds both finished: the design where a seed is the
+    same run in both until they differ (a selection that acts only when it must), so its differences, not the
+    strategies' spreads over seeds, are what a difference is judged against."""
+    out = Path(args.out)
+    base = {seed: final for seed, final, _ in finished(out, table.dataset, args.paired, args.seeds)}
+    print(f"\nPaired by seed, minus {table.strategies[args.paired][0]} (mean difference, its 95 % t interval, "
+          "the paired t-test's p):\n")
+    print("| strategy | seeds | modes | p | KL | p | generations |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for strategy in (s for s in args.strategies if s != args.paired):
+        pairs = [(final, base[seed], seed) for seed, final, _ in finished(out, table.dataset, strategy, args.seeds)
+                 if seed in base and all(final.get(k) is not None and base[seed].get(k) is not None
+                                         for k in ("modes", "kl"))]
+        cells = []
+        for key, digits in (("modes", 0), ("kl", 2)):
+            a, b = [float(x[key]) for x, _, _ in pairs], [float(y[key]) for _, y, _ in pairs]
+            low, high = paired_interval(a, b)
+            mean = statistics.fmean(x - y for x, y in zip(a, b)) if pairs else math.nan
+            cells += [f"{mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]", f"{paired_test(a, b):.3f}"]
+        gens = [x["generation"] - y["generation"] for x, y, _ in pairs]
+        print(f"| {table.strategies[strategy][0]} | {','.join(str(seed) for _, _, seed in pairs) or 'none'} | "
+              f"{' | '.join(cells)} | {mean_se(gens, 0)} |")
 
 
 def main(table: Table, description: str, argv=None) -> None:
@@ -118,6 +148,9 @@ def main(table: Table, description: str, argv=None) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="extra override for every run")
     parser.add_argument("--out", default=None, help=f"default: benchmarks/out/{table.dataset}_<minutes>[cpu]min")
     parser.add_argument("--report-only", action="store_true", help="print the table of what has finished; run nothing")
+    parser.add_argument("--paired", default=None, choices=list(table.strategies),
+                        help="also print every other strategy minus this one, seed by seed (for strategies that are "
+                             "the same run until they differ)")
     parser.add_argument("--keep-partial", action="store_true",
                         help="CPU or generation budgets: keep the newest checkpoint of every unfinished run in "
                              "benchmarks/results; run nothing")

@@ -19,7 +19,7 @@ import kept_runs  # noqa: E402
 #: keys added to the config after these runs were made (their engine defaults are what the runs used), and one whose
 #: default changed since without a use in a one-island run
 NOT_COMPARED = {"metrics.prdc_k", "metrics.prdc_samples", "metrics.kid_subsets", "metrics.kid_subset_size",
-                "update", "parallel.ray_logs", "islands.cpus_per_island"}
+                "update", "parallel.ray_logs", "islands.cpus_per_island", "cull_below", "cull_patience"}
 
 
 @pytest.mark.parametrize("strategy, budget", [("gan", "compute"), ("pacgan2", "compute"),
@@ -268,3 +268,27 @@ def test_member_modes_splits_a_mixture_s_metric_samples_by_member(tmp_path):
     with pytest.raises(ConfigError, match="allowed: \\['mnist', 'stacked_mnist'\\]"):
         member_modes.member_modes(ring)
     assert member_modes.main([str(ring)]) == 2
+
+
+def test_the_paired_report_differences_seed_by_seed_over_the_seeds_both_finished(tmp_path, capsys):
+    """stacked_mnist.py --paired: each strategy minus the baseline seed by seed, only where both finished (a seed
+    that one of them lacks is left out, not averaged in), with the paired interval and test."""
+    import argparse
+
+    import stacked_mnist
+
+    out = tmp_path / "paired_out"
+    runs = {"mixture4_half_d": {0: (700, 2.4, 3500), 1: (650, 2.5, 3600), 2: (800, 2.0, 3550), 3: (900, 1.0, 3000)},
+            "mixture4_cull_loss_half_d": {0: (760, 1.4, 3500), 1: (690, 1.5, 3600), 2: (830, 2.0, 3550)}}
+    for strategy, seeds in runs.items():
+        for seed, (modes, kl, generation) in seeds.items():
+            folder = kept_runs.run_dir(out, "stacked_mnist", strategy, seed)
+            folder.mkdir(parents=True)
+            (folder / "metrics.json").write_text(json.dumps({"modes": modes, "kl": kl, "generation": generation}))
+    args = argparse.Namespace(out=str(out), seeds=[0, 1, 2, 3], strategies=list(runs), paired="mixture4_half_d",
+                              cpu_minutes=20, jobs=2, overrides=[])
+    stacked_mnist.image_budget.report(stacked_mnist.TABLE, args)
+    row = capsys.readouterr().out.strip().splitlines()[-1].split(" | ")
+    # differences +60, +40, +30 modes: mean 43.3, std 15.28, se 8.82, t_{2, 0.975} 4.3027, half 37.95, t = 4.914,
+    # p 0.039; KL -1.0, -1.0, 0.0: mean -0.667, se 0.333, half 1.434, t = -2.0, p 0.184
+    assert row[1:] == ["0,1,2", "+43 [+5, +81]", "0.039", "-0.67 [-2.10, +0.77]", "0.184", "0 ± 0 |"]

@@ -28,8 +28,8 @@ from scipy import stats as scipy_stats
 
 from ..metrics import DESCRIPTIVE_KEYS
 
-__all__ = ["welch_test", "mann_whitney_test", "holm", "hedges_g", "welch_interval", "summarise", "NOT_METRICS",
-           "LOWER_IS_BETTER", "TARGETS", "MACHINE_DEPENDENT", "HQ_DEPENDENT", "MIN_SEEDS"]
+__all__ = ["welch_test", "mann_whitney_test", "holm", "hedges_g", "welch_interval", "paired_interval", "paired_test",
+           "summarise", "NOT_METRICS", "LOWER_IS_BETTER", "TARGETS", "MACHINE_DEPENDENT", "HQ_DEPENDENT", "MIN_SEEDS"]
 
 #: final-metric keys that describe the run rather than measure it
 NOT_METRICS = DESCRIPTIVE_KEYS
@@ -96,6 +96,31 @@ def welch_interval(a: list[float], b: list[float], *, confidence: float = 0.95) 
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
     half = float(scipy_stats.t.ppf(0.5 + confidence / 2, df)) * math.sqrt(va + vb)
     return diff - half, diff + half
+
+
+def paired_interval(a: list[float], b: list[float], *, confidence: float = 0.95) -> tuple[float, float]:
+    """The t interval of the mean of a[i] - b[i], for runs paired by seed (the same run until they differ, e.g. a
+    selection that changes nothing until it first acts); NaNs below ``MIN_SEEDS`` pairs. Equal differences give the
+    point."""
+    if len(a) != len(b):
+        raise ValueError(f"paired values need one of each a pair: {len(a)} against {len(b)}")
+    if len(a) < MIN_SEEDS:
+        return math.nan, math.nan
+    diffs = [x - y for x, y in zip(a, b)]
+    mean, se = statistics.fmean(diffs), statistics.stdev(diffs) / math.sqrt(len(diffs))
+    half = float(scipy_stats.t.ppf(0.5 + confidence / 2, len(diffs) - 1)) * se
+    return mean - half, mean + half
+
+
+def paired_test(a: list[float], b: list[float]) -> float:
+    """Two-sided p-value of the paired t-test of a[i] - b[i] (NaN below two pairs or with equal differences)."""
+    if len(a) != len(b):
+        raise ValueError(f"paired values need one of each a pair: {len(a)} against {len(b)}")
+    if len(a) < 2:
+        return math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(scipy_stats.ttest_rel(a, b).pvalue)
 
 
 def _finite(values) -> list[float]:

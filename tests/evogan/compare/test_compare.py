@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from evogan import Config, ConfigError
-from evogan.compare import (compare, hedges_g, holm, mann_whitney_test, parse_sweeps, summarise, welch_interval,
-                            welch_test)
+from evogan.compare import (compare, hedges_g, holm, mann_whitney_test, paired_interval, paired_test, parse_sweeps,
+                            summarise, welch_interval, welch_test)
 from evogan.compare._budget import equal_compute_generations
 from evogan.compare._stats import MACHINE_DEPENDENT
 from evogan.compare._report import estimate
@@ -165,6 +165,21 @@ def test_welch_interval_by_hand():
     low, high = welch_interval([0, 2, 4], [1, 1.5, 2, 2.5])
     assert (high - low) / 2 == pytest.approx(t.ppf(0.975, df) * math.sqrt(va + vb)) and 2.0 < df < 2.4
     assert welch_interval([2, 2, 2], [1, 1, 1]) == (1, 1)
+
+
+def test_paired_interval_and_test_by_hand():
+    # differences [2, 1, 3, 2]: mean 2, sample std sqrt(2/3), se sqrt(2/3) / 2; t_{3, 0.975} = 3.1824463; t = 4.898979
+    # and its two-sided p with 3 degrees of freedom 0.0162766
+    a, b = [5, 7, 9, 4], [3, 6, 6, 2]
+    half = 3.1824463 * math.sqrt(2 / 3) / 2
+    assert paired_interval(a, b) == pytest.approx((2 - half, 2 + half), rel=1e-6)
+    assert paired_test(a, b) == pytest.approx(0.0162766, rel=1e-4)
+    # the same values unpaired: the seeds' spread (std 2.2 and 2.1) hides the difference pairing shows
+    assert welch_test(a, b) > 0.2 and welch_interval(a, b)[0] < 0 < paired_interval(a, b)[0]
+    assert paired_interval([3, 4, 5], [1, 2, 3]) == (2, 2)  # equal differences: the point
+    assert all(math.isnan(v) for v in paired_interval([1, 2], [0, 0])) and math.isnan(paired_test([1], [0]))
+    with pytest.raises(ValueError, match="one of each a pair"):
+        paired_interval([1, 2, 3], [1, 2])
 
 
 @pytest.mark.parametrize("n", [3, 5])
