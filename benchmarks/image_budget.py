@@ -127,7 +127,8 @@ def paired_report(table: Table, args) -> None:
             a, b = [float(x[key]) for x, _, _ in pairs], [float(y[key]) for _, y, _ in pairs]
             low, high = paired_interval(a, b)
             mean = statistics.fmean(x - y for x, y in zip(a, b)) if pairs else math.nan
-            cells += [f"{mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]", f"{paired_test(a, b):.3f}"]
+            interval = f" [{low:+.{digits}f}, {high:+.{digits}f}]" if math.isfinite(low) else ""  # needs 3 pairs
+            cells += [f"{mean:+.{digits}f}{interval}", f"{paired_test(a, b):.3f}"]
         gens = [x["generation"] - y["generation"] for x, y, _ in pairs]
         print(f"| {table.strategies[strategy][0]} | {','.join(str(seed) for _, _, seed in pairs) or 'none'} | "
               f"{' | '.join(cells)} | {mean_se(gens, 0)} |")
