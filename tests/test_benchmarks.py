@@ -158,9 +158,9 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
         config = load_config(preset, sets[1::2])
         assert config.seed == 3 and config.generations == 1_000_000
         if strategy.endswith("_d"):  # PacGAN's networks: only E-GAN and the mixture culled on F_q evaluate children
+            culled_on_f_q = strategy.startswith("mixture4_cull_") and "_cull_loss_" not in strategy
             expected = ("egan_released" if strategy.startswith("egan_released")
-                        else "egan" if strategy.startswith("egan") else "quality" if strategy.startswith("mixture4_cull_")
-                        and "_cull_loss_" not in strategy else "none")
+                        else "egan" if strategy.startswith("egan") else "quality" if culled_on_f_q else "none")
             assert config.fitness == expected, strategy
         if resumable:
             assert config.max_cpu_seconds == 1200 and config.max_seconds == 0
