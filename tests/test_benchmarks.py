@@ -193,6 +193,27 @@ def test_every_stacked_mnist_strategy_is_a_config_and_a_cpu_budget_resumes(monke
 
 
 
+def test_the_stacked_mnist_preset_is_the_measured_culling_strategy_key_for_key(monkeypatch):
+    """`evogan run stacked_mnist_mixture4_cull` trains what the table reports as mixture4_cull_loss_half_d at
+    20 CPU minutes, on PacGAN's network."""
+    import argparse
+
+    import stacked_mnist
+    from evogan.config import PRESETS
+
+    started = {}
+    monkeypatch.setattr(stacked_mnist.image_budget.kept_runs, "execute",
+                        lambda out, dataset, strategy, seed, arguments, resumable: started.update(
+                            {strategy: arguments}) or "")
+    args = argparse.Namespace(cpu_minutes=20, minutes=9.0, overrides=[], out="unused")
+    stacked_mnist.execute("mixture4_cull_loss_half_d", 0, args)
+    preset, *sets = started["mixture4_cull_loss_half_d"]
+    measured = flat_config(config_to_dict(load_config(preset, sets[1::2])))
+    shipped = flat_config(config_to_dict(load_config(PRESETS / "stacked_mnist_mixture4_cull.toml")))
+    differ = {k: (shipped[k], measured[k]) for k in shipped if shipped[k] != measured[k] and k not in BOOKKEEPING}
+    assert not differ and shipped["max_cpu_seconds"] == 1200 and shipped["selection"] == "lineage_cull_loss"
+
+
 def test_every_shipped_mnist_preset_is_in_the_preset_table_under_a_cpu_budget(monkeypatch):
     """benchmarks/mnist_presets.py runs every runs/mnist*.toml (the Ray one as its in-process twin) and the single
     DCGAN under a resumable CPU budget, each with 5,000 metric samples; the DCGAN is mnist_egan with one
