@@ -32,7 +32,7 @@ from typing import Callable
 import kept_runs
 from kept_runs import PRESETS, ROOT, finished, mean_se, values
 
-from evogan.compare import paired_interval, paired_test
+from evogan.compare import paired_interval, paired_test, welch_interval, welch_test
 from evogan.io.provenance import read_cpu_seconds
 
 #: a CPU-budget run's checkpoint interval: at most this many generations are trained twice after a cut-off
@@ -105,33 +105,42 @@ def report(table: Table, args) -> None:
     if every_seed:
         print("\nEvery seed (modes / KL / FID):\n\n" + "\n".join(every_seed))
     if getattr(args, "paired", None):
-        paired_report(table, args)
+        differences_report(table, args, args.paired, paired=True)
+    if getattr(args, "against", None):
+        differences_report(table, args, args.against, paired=False)
 
 
-def paired_report(table: Table, args) -> None:
-    """Each strategy minus ``args.paired`` seed by seed, over the seeds both finished: the design where a seed is the
-    same run in both until they differ (a selection that acts only when it must), so its differences, not the
-    strategies' spreads over seeds, are what a difference is judged against."""
+def differences_report(table: Table, args, baseline: str, *, paired: bool) -> None:
+    """Each strategy minus ``baseline``: the mean difference, its 95 % t interval and the t-test's p. Paired, it
+    differences seed by seed over the seeds both finished: the design where a seed is the same run in both until
+    they differ (a selection that acts only when it must), so its differences, not the strategies' spreads over
+    seeds, are what a difference is judged against. Unpaired (strategies that share nothing but a seed number), it
+    compares every finished seed of each with Welch's interval and test."""
     out = Path(args.out)
-    base = {seed: final for seed, final, _ in finished(out, table.dataset, args.paired, args.seeds)}
-    print(f"\nPaired by seed, minus {table.strategies[args.paired][0]} (mean difference, its 95 % t interval, "
-          "the paired t-test's p):\n")
+    base = {seed: final for seed, final, _ in finished(out, table.dataset, baseline, args.seeds)}
+    interval_of, test_of = (paired_interval, paired_test) if paired else (welch_interval, welch_test)
+    print(f"\n{'Paired by seed' if paired else 'Unpaired (Welch)'}, minus {table.strategies[baseline][0]} "
+          f"(mean difference, its 95 % t interval, the {'paired' if paired else 'Welch'} t-test's p):\n")
     print("| strategy | seeds | modes | p | KL | p | generations |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for strategy in (s for s in args.strategies if s != args.paired):
-        pairs = [(final, base[seed], seed) for seed, final, _ in finished(out, table.dataset, strategy, args.seeds)
-                 if seed in base and all(final.get(k) is not None and base[seed].get(k) is not None
-                                         for k in ("modes", "kl"))]
+    for strategy in (s for s in args.strategies if s != baseline):
+        runs = [(final, seed) for seed, final, _ in finished(out, table.dataset, strategy, args.seeds)
+                if all(final.get(k) is not None for k in ("modes", "kl"))]
+        if paired:
+            runs = [(final, seed) for final, seed in runs
+                    if seed in base and all(base[seed].get(k) is not None for k in ("modes", "kl"))]
+        theirs = [base[seed] for _, seed in runs] if paired else [
+            final for final in base.values() if all(final.get(k) is not None for k in ("modes", "kl"))]
         cells = []
-        for key, digits in (("modes", 0), ("kl", 2)):
-            a, b = [float(x[key]) for x, _, _ in pairs], [float(y[key]) for _, y, _ in pairs]
-            low, high = paired_interval(a, b)
-            mean = statistics.fmean(x - y for x, y in zip(a, b)) if pairs else math.nan
-            interval = f" [{low:+.{digits}f}, {high:+.{digits}f}]" if math.isfinite(low) else ""  # needs 3 pairs
-            cells += [f"{mean:+.{digits}f}{interval}", f"{paired_test(a, b):.3f}"]
-        gens = [x["generation"] - y["generation"] for x, y, _ in pairs]
-        print(f"| {table.strategies[strategy][0]} | {','.join(str(seed) for _, _, seed in pairs) or 'none'} | "
-              f"{' | '.join(cells)} | {mean_se(gens, 0)} |")
+        for key, digits in (("modes", 0), ("kl", 2), ("generation", 0)):
+            a, b = [float(final[key]) for final, _ in runs], [float(final[key]) for final in theirs]
+            mean = statistics.fmean(a) - statistics.fmean(b) if a and b else math.nan
+            low, high = interval_of(a, b)
+            interval = f" [{low:+.{digits}f}, {high:+.{digits}f}]" if math.isfinite(low) else ""  # needs 3 a side
+            p = test_of(a, b) if key != "generation" else None
+            cells += [f"{mean:+.{digits}f}{interval}"] + ([] if p is None else ["—" if math.isnan(p) else f"{p:.3f}"])
+        print(f"| {table.strategies[strategy][0]} | {','.join(str(seed) for _, seed in runs) or 'none'} | "
+              f"{' | '.join(cells)} |")
 
 
 def main(table: Table, description: str, argv=None) -> None:
@@ -152,6 +161,9 @@ def main(table: Table, description: str, argv=None) -> None:
     parser.add_argument("--paired", default=None, choices=list(table.strategies),
                         help="also print every other strategy minus this one, seed by seed (for strategies that are "
                              "the same run until they differ)")
+    parser.add_argument("--against", default=None, choices=list(table.strategies),
+                        help="also print every other strategy minus this one, unpaired (Welch's interval and test "
+                             "over every finished seed of each)")
     parser.add_argument("--keep-partial", action="store_true",
                         help="CPU or generation budgets: keep the newest checkpoint of every unfinished run in "
                              "benchmarks/results; run nothing")

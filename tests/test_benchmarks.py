@@ -312,4 +312,31 @@ def test_the_paired_report_differences_seed_by_seed_over_the_seeds_both_finished
     row = capsys.readouterr().out.strip().splitlines()[-1].split(" | ")
     # differences +60, +40, +30 modes: mean 43.3, std 15.28, se 8.82, t_{2, 0.975} 4.3027, half 37.95, t = 4.914,
     # p 0.039; KL -1.0, -1.0, 0.0: mean -0.667, se 0.333, half 1.434, t = -2.0, p 0.184
-    assert row[1:] == ["0,1,2", "+43 [+5, +81]", "0.039", "-0.67 [-2.10, +0.77]", "0.184", "0 ± 0 |"]
+    assert row[1:] == ["0,1,2", "+43 [+5, +81]", "0.039", "-0.67 [-2.10, +0.77]", "0.184", "+0 [+0, +0] |"]
+
+
+def test_the_unpaired_report_compares_every_finished_seed_with_welch(tmp_path, capsys):
+    """stacked_mnist.py --against: each strategy minus the baseline over every seed each finished (seed 3 counts
+    for the baseline alone), with Welch's interval and test."""
+    import argparse
+
+    import stacked_mnist
+
+    out = tmp_path / "unpaired_out"
+    runs = {"pacgan2_half_d": {0: (700, 2.4, 3500), 1: (650, 2.5, 3600), 2: (800, 2.0, 3550), 3: (900, 1.0, 3000)},
+            "mixture4_cull_loss_half_d": {0: (760, 1.4, 3500), 1: (690, 1.5, 3600), 2: (830, 2.0, 3550)}}
+    for strategy, seeds in runs.items():
+        for seed, (modes, kl, generation) in seeds.items():
+            folder = kept_runs.run_dir(out, "stacked_mnist", strategy, seed)
+            folder.mkdir(parents=True)
+            (folder / "metrics.json").write_text(json.dumps({"modes": modes, "kl": kl, "generation": generation}))
+    args = argparse.Namespace(out=str(out), seeds=[0, 1, 2, 3], strategies=list(runs), paired=None,
+                              against="pacgan2_half_d", cpu_minutes=20, jobs=2, overrides=[])
+    stacked_mnist.image_budget.report(stacked_mnist.TABLE, args)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-5].startswith("Unpaired (Welch)")
+    row = lines[-1].split(" | ")
+    # modes: means 760 and 762.5, variances 4900 / 3 and 12291.67 / 4, se 68.60, Welch df 4.94, t 2.580, half 177.0,
+    # t = -0.036, p 0.972; KL: -0.342, se 0.3895, df 4.45, t 2.670, half 1.040, p 0.425; generations: +137.5,
+    # se 141.97, df 3.26, t 3.046, half 432.4
+    assert row[1:] == ["0,1,2", "-2 [-179, +174]", "0.972", "-0.34 [-1.38, +0.70]", "0.425", "+138 [-295, +570] |"]
