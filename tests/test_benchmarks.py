@@ -291,6 +291,15 @@ def test_member_modes_splits_a_mixture_s_metric_samples_by_member(tmp_path):
     assert member_modes.main([str(ring)]) == 2
 
 
+def _write_finished_runs(out, runs: dict) -> None:
+    """Finished Stacked MNIST run folders by hand: strategy → seed → (modes, KL, generation)."""
+    for strategy, seeds in runs.items():
+        for seed, (modes, kl, generation) in seeds.items():
+            folder = kept_runs.run_dir(out, "stacked_mnist", strategy, seed)
+            folder.mkdir(parents=True)
+            (folder / "metrics.json").write_text(json.dumps({"modes": modes, "kl": kl, "generation": generation}))
+
+
 def test_the_paired_report_differences_seed_by_seed_over_the_seeds_both_finished(tmp_path, capsys):
     """stacked_mnist.py --paired: each strategy minus the baseline seed by seed, only where both finished (a seed
     that one of them lacks is left out, not averaged in), with the paired interval and test."""
@@ -301,11 +310,7 @@ def test_the_paired_report_differences_seed_by_seed_over_the_seeds_both_finished
     out = tmp_path / "paired_out"
     runs = {"mixture4_half_d": {0: (700, 2.4, 3500), 1: (650, 2.5, 3600), 2: (800, 2.0, 3550), 3: (900, 1.0, 3000)},
             "mixture4_cull_loss_half_d": {0: (760, 1.4, 3500), 1: (690, 1.5, 3600), 2: (830, 2.0, 3550)}}
-    for strategy, seeds in runs.items():
-        for seed, (modes, kl, generation) in seeds.items():
-            folder = kept_runs.run_dir(out, "stacked_mnist", strategy, seed)
-            folder.mkdir(parents=True)
-            (folder / "metrics.json").write_text(json.dumps({"modes": modes, "kl": kl, "generation": generation}))
+    _write_finished_runs(out, runs)
     args = argparse.Namespace(out=str(out), seeds=[0, 1, 2, 3], strategies=list(runs), paired="mixture4_half_d",
                               cpu_minutes=20, jobs=2, overrides=[])
     stacked_mnist.image_budget.report(stacked_mnist.TABLE, args)
@@ -325,11 +330,7 @@ def test_the_unpaired_report_compares_every_finished_seed_with_welch(tmp_path, c
     out = tmp_path / "unpaired_out"
     runs = {"pacgan2_half_d": {0: (700, 2.4, 3500), 1: (650, 2.5, 3600), 2: (800, 2.0, 3550), 3: (900, 1.0, 3000)},
             "mixture4_cull_loss_half_d": {0: (760, 1.4, 3500), 1: (690, 1.5, 3600), 2: (830, 2.0, 3550)}}
-    for strategy, seeds in runs.items():
-        for seed, (modes, kl, generation) in seeds.items():
-            folder = kept_runs.run_dir(out, "stacked_mnist", strategy, seed)
-            folder.mkdir(parents=True)
-            (folder / "metrics.json").write_text(json.dumps({"modes": modes, "kl": kl, "generation": generation}))
+    _write_finished_runs(out, runs)
     args = argparse.Namespace(out=str(out), seeds=[0, 1, 2, 3], strategies=list(runs), paired=None,
                               against="pacgan2_half_d", cpu_minutes=20, jobs=2, overrides=[])
     stacked_mnist.image_budget.report(stacked_mnist.TABLE, args)
