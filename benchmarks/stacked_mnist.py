@@ -52,18 +52,20 @@ for _size, (_label, _preset, _d) in D_SIZES.items():
                                                 [*_d, "pack=2", f"population_size={_k}", "selection='lineage'",
                                                  "update='alternating'"])
     # evolution's part in the mixture: a lineage D has rejected for 200 generations in a row (its acceptance below
-    # half the median: a generator collapsed for good) is replaced by a copy of the best; until then the run is
-    # mixture4's of the same seed. Judged on F_q (each child scored on 32 packs, enough to tell a D score near 0.1 from
-    # one near 0.5, a quarter of the preset's 128; operators.select_lineage_cull), or free, on exp(-loss) of the
-    # child's own update (operators.select_lineage_cull_by_loss), which leaves the generations mixture4's too
+    # half the median: a generator collapsed for good) is replaced by a copy of the best; until then the run is the
+    # plain mixture's of the same seed. Judged on F_q (each child scored on 32 packs, enough to tell a D score near
+    # 0.1 from one near 0.5, a quarter of the preset's 128; operators.select_lineage_cull), or free, on exp(-loss) of
+    # the child's own update (operators.select_lineage_cull_by_loss), which leaves the generations the plain
+    # mixture's too
     _mixture4 = STRATEGIES[f"mixture4_{_size}_d"][2]
     STRATEGIES[f"mixture4_cull_{_size}_d"] = (f"4 PacDCGAN2 generators mixed, a failed one replaced by a copy of the "
                                               f"best (F_q), D = {_label}", _preset,
                                               [*_mixture4, "fitness='quality'", "eval_batch_size=32",
                                                "selection='lineage_cull'"])
-    STRATEGIES[f"mixture4_cull_loss_{_size}_d"] = (f"4 PacDCGAN2 generators mixed, a failed one replaced by a copy "
-                                                   f"of the best (by its loss, unscored), D = {_label}", _preset,
-                                                   [*_mixture4, "selection='lineage_cull_loss'"])
+    for _k in (2, 4):
+        STRATEGIES[f"mixture{_k}_cull_loss_{_size}_d"] = (
+            f"{_k} PacDCGAN2 generators mixed, a failed one replaced by a copy of the best (by its loss, unscored), "
+            f"D = {_label}", _preset, [*STRATEGIES[f"mixture{_k}_{_size}_d"][2], "selection='lineage_cull_loss'"])
 
 #: PacGAN, Table 2 (the VEEGAN protocol's DCGAN, GPU, full training): label → (modes, KL)
 PAPER = {"DCGAN": (99, 3.40), "VEEGAN": (150, 2.95), "PacDCGAN2": (1000, 0.06)}
