@@ -110,6 +110,10 @@ def report(table: Table, args) -> None:
         differences_report(table, args, args.against, paired=False)
 
 
+def _measured(final: dict) -> bool:
+    return all(final.get(key) is not None for key in ("modes", "kl"))
+
+
 def differences_report(table: Table, args, baseline: str, *, paired: bool) -> None:
     """Each strategy minus ``baseline``: the mean difference, its 95 % t interval and the t-test's p. Paired, it
     differences seed by seed over the seeds both finished: the design where a seed is the same run in both until
@@ -125,12 +129,8 @@ def differences_report(table: Table, args, baseline: str, *, paired: bool) -> No
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for strategy in (s for s in args.strategies if s != baseline):
         runs = [(final, seed) for seed, final, _ in finished(out, table.dataset, strategy, args.seeds)
-                if all(final.get(k) is not None for k in ("modes", "kl"))]
-        if paired:
-            runs = [(final, seed) for final, seed in runs
-                    if seed in base and all(base[seed].get(k) is not None for k in ("modes", "kl"))]
-        theirs = [base[seed] for _, seed in runs] if paired else [
-            final for final in base.values() if all(final.get(k) is not None for k in ("modes", "kl"))]
+                if _measured(final) and (not paired or seed in base and _measured(base[seed]))]
+        theirs = [base[seed] for _, seed in runs] if paired else [final for final in base.values() if _measured(final)]
         cells = []
         for key, digits in (("modes", 0), ("kl", 2), ("generation", 0)):
             a, b = [float(final[key]) for final, _ in runs], [float(final[key]) for final in theirs]
