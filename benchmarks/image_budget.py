@@ -53,10 +53,10 @@ class Table:
     paper_rows: Callable[[list[str]], list[tuple[str, float, float]]] = lambda strategies: []
 
 
-def execute(table: Table, strategy: str, seed: int, args) -> str:
+def arguments(table: Table, strategy: str, seed: int, args) -> list[str]:
+    """The ``evogan run`` arguments of one strategy's run of one seed under the budget ``args`` ask for."""
     _, run_file, overrides = table.strategies[strategy]
     generations = getattr(args, "generations", None)
-    resumable = args.cpu_minutes is not None or generations is not None
     if generations is not None:
         budget = [f"generations={generations}", f"log.checkpoint_every={CHECKPOINT_EVERY}"]
     elif args.cpu_minutes is not None:
@@ -65,8 +65,13 @@ def execute(table: Table, strategy: str, seed: int, args) -> str:
     else:
         budget = [f"max_seconds={args.minutes * 60}", "log.checkpoint_every=0", "generations=1000000"]
     budget += ["metrics.every=1000000000", "log.plots=false", f"seed={seed}"]
-    arguments = [str(PRESETS / f"{run_file}.toml"), *kept_runs.sets(budget + overrides + args.overrides)]
-    return kept_runs.execute(Path(args.out), table.dataset, strategy, seed, arguments, resumable=resumable)
+    return [str(PRESETS / f"{run_file}.toml"), *kept_runs.sets(budget + overrides + args.overrides)]
+
+
+def execute(table: Table, strategy: str, seed: int, args) -> str:
+    resumable = args.cpu_minutes is not None or getattr(args, "generations", None) is not None
+    return kept_runs.execute(Path(args.out), table.dataset, strategy, seed, arguments(table, strategy, seed, args),
+                             resumable=resumable)
 
 
 def budget_words(args) -> str:
@@ -79,6 +84,20 @@ def _fid(final: dict) -> str:
     return "—" if final.get("fid") is None else f"{final['fid']:.1f}"
 
 
+def current(table: Table, strategy: str, args) -> list[tuple[int, dict, list[dict]]]:
+    """The finished runs of ``strategy`` (``kept_runs.finished``) made with the config its arguments give now; of
+    the others (a preset edited since), a line each on stdout, and they are not counted."""
+    runs = []
+    for seed, final, history in finished(Path(args.out), table.dataset, strategy, args.seeds):
+        folder = kept_runs.folder_of(Path(args.out), table.dataset, strategy, seed)
+        stale = kept_runs.stale_keys(folder, arguments(table, strategy, seed, args))
+        if stale:
+            print(f"not counted: {strategy} seed {seed} was made with another {', '.join(stale)} ({folder})")
+        else:
+            runs.append((seed, final, history))
+    return runs
+
+
 def report(table: Table, args) -> None:
     print(f"\n{table.title}, {budget_words(args)} per run, {args.jobs} run(s) at once with one torch "
           f"thread each; extra: {', '.join(args.overrides) or 'none'}; seeds asked: {args.seeds}\n")
@@ -87,7 +106,7 @@ def report(table: Table, args) -> None:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     every_seed = []
     for strategy in args.strategies:
-        runs = finished(Path(args.out), table.dataset, strategy, args.seeds)
+        runs = current(table, strategy, args)
         finals, seeds = [final for _, final, _ in runs], [seed for seed, _, _ in runs]
         label = table.strategies[strategy][0]
         if not finals:
@@ -120,15 +139,14 @@ def differences_report(table: Table, args, baseline: str, *, paired: bool) -> No
     they differ (a selection that acts only when it must), so its differences, not the strategies' spreads over
     seeds, are what a difference is judged against. Unpaired (strategies that share nothing but a seed number), it
     compares every finished seed of each with Welch's interval and test."""
-    out = Path(args.out)
-    base = {seed: final for seed, final, _ in finished(out, table.dataset, baseline, args.seeds)}
+    base = {seed: final for seed, final, _ in current(table, baseline, args)}
     interval_of, test_of = (paired_interval, paired_test) if paired else (welch_interval, welch_test)
     print(f"\n{'Paired by seed' if paired else 'Unpaired (Welch)'}, minus {table.strategies[baseline][0]} "
           f"(mean difference, its 95 % t interval, the {'paired' if paired else 'Welch'} t-test's p):\n")
     print("| strategy | seeds | modes | p | KL | p | generations |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for strategy in (s for s in args.strategies if s != baseline):
-        runs = [(final, seed) for seed, final, _ in finished(out, table.dataset, strategy, args.seeds)
+        runs = [(final, seed) for seed, final, _ in current(table, strategy, args)
                 if _measured(final) and (not paired or seed in base and _measured(base[seed]))]
         theirs = [base[seed] for _, seed in runs] if paired else [final for final in base.values() if _measured(final)]
         cells = []

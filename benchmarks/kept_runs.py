@@ -19,7 +19,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from evogan.config import config_to_dict, load_config, unsafe_to_resume
 from evogan.runner import finished as finished_run  # metrics.json written at the end, not at a Ctrl-C
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the experiment files shipped with evogan (what `evogan run NAME` finds)
@@ -67,20 +73,39 @@ def restore_partial(out: Path, dataset: str, strategy: str, seed: int) -> None:
         shutil.copytree(kept_partial, folder)
 
 
+def stale_keys(folder: Path, arguments: list[str]) -> list[str]:
+    """The keys in which the config a run was made with (``folder``'s config.toml) differs from what ``arguments``
+    (``evogan run`` arguments: a run file, then ``--set``s) give now, leaving out those that only extend, observe or
+    place a run (``RESUME_SAFE``): a preset edited since its run was kept makes that run another strategy's."""
+    if not (folder / "config.toml").exists():
+        return []
+    base = arguments[0] if arguments and not arguments[0].startswith("-") else ENGINE_DEFAULTS
+    overrides = [value for flag, value in zip(arguments, arguments[1:]) if flag == "--set"]
+    now = config_to_dict(load_config(base, overrides))
+    return unsafe_to_resume(tomllib.loads((folder / "config.toml").read_text()), now)
+
+
 def execute(out: Path, dataset: str, strategy: str, seed: int, arguments: list[str], resumable: bool = True) -> str:
     """One ``evogan run <arguments> --out <run dir>`` in its own process with one torch thread, unless it finished
     before. An unfinished run resumes from its checkpoint when ``resumable``; otherwise it starts over (a run under a
-    wall-clock budget would not be comparable after a pause)."""
-    folder = run_dir(out, dataset, strategy, seed)
-    if (kept_dir(out, dataset, strategy, seed) / "metrics.json").exists():
-        return f"{folder}: done before (benchmarks/results)"
-    if finished_run(folder):
-        keep(out, dataset, strategy, seed, resumable)
-        return f"{folder}: done before"
+    wall-clock budget would not be comparable after a pause). A finished run made with another config than
+    ``arguments`` give now (``stale_keys``) is neither counted as done nor replaced: that is for a person to decide;
+    an unfinished one starts over."""
+    folder, kept = run_dir(out, dataset, strategy, seed), kept_dir(out, dataset, strategy, seed)
+    made = kept if (kept / "metrics.json").exists() else folder if finished_run(folder) else None
+    if made is not None:
+        stale = stale_keys(made, arguments)
+        if stale:
+            return (f"{folder}: NOT RUN: the finished run in {made} was made with another {', '.join(stale)}; "
+                    f"delete it (`git rm -r` if kept) to rerun this strategy as it is now")
+        if made == folder:
+            keep(out, dataset, strategy, seed, resumable)
+        return f"{folder}: done before" + (" (benchmarks/results)" if made == kept else "")
     exe = [sys.executable, "-m", "evogan", "run"]
     if resumable:
         restore_partial(out, dataset, strategy, seed)
-    if resumable and (folder / "checkpoints").is_dir() and any((folder / "checkpoints").glob("gen*.pt")):
+    checkpoints = (folder / "checkpoints").glob("gen*.pt") if (folder / "checkpoints").is_dir() else ()
+    if resumable and any(checkpoints) and not stale_keys(folder, arguments):
         command = exe + ["--resume", str(folder), "--quiet"]
     else:
         shutil.rmtree(folder, ignore_errors=True)

@@ -341,3 +341,46 @@ def test_the_unpaired_report_compares_every_finished_seed_with_welch(tmp_path, c
     # t = -0.036, p 0.972; KL: -0.342, se 0.3895, df 4.45, t 2.670, half 1.040, p 0.425; generations: +137.5,
     # se 141.97, df 3.26, t 3.046, half 432.4
     assert row[1:] == ["0,1,2", "-2 [-179, +174]", "0.972", "-0.34 [-1.38, +0.70]", "0.425", "+138 [-295, +570] |"]
+
+
+def test_a_run_made_with_another_config_is_neither_counted_nor_replaced(tmp_path, capsys, monkeypatch):
+    """A finished run whose config.toml differs from what its arguments give now (a preset edited since) in a key
+    that changes what it computes is not counted as done and not rerun over; keys that only extend or observe a run
+    (its budget, its logging) do not make it stale. The report leaves it out and says why."""
+    import argparse
+
+    import stacked_mnist
+
+    from evogan.config import config_to_toml
+
+    monkeypatch.setattr(kept_runs, "RESULTS", tmp_path / "results")  # a finished run's kept copy goes here
+    out = tmp_path / "stale_out"
+    args = argparse.Namespace(out=str(out), seeds=[0, 1], strategies=["gan_half_d"], paired=None, against=None,
+                              cpu_minutes=20, minutes=None, generations=None, jobs=1, overrides=[])
+    arguments = {seed: stacked_mnist.image_budget.arguments(stacked_mnist.TABLE, "gan_half_d", seed, args)
+                 for seed in (0, 1)}
+    made = {0: [], 1: ["mutations=['minimax']"]}  # seed 1 made when the preset's loss was another
+    for seed, edits in made.items():
+        folder = kept_runs.run_dir(out, "stacked_mnist", "gan_half_d", seed)
+        folder.mkdir(parents=True)
+        preset, *sets = arguments[seed]
+        (folder / "config.toml").write_text(config_to_toml(load_config(preset, sets[1::2] + edits)))
+        (folder / "metrics.json").write_text(json.dumps({"modes": 600 + seed, "kl": 1.5, "generation": 9000}))
+    assert kept_runs.stale_keys(folder, arguments[1]) == ["mutations"]
+    assert kept_runs.stale_keys(folder, arguments[1] + ["--set", "mutations=['minimax']"]) == []
+    # a longer budget and other logging extend or observe the same run
+    longer = arguments[0] + ["--set", "max_cpu_seconds=3600", "--set", "log.checkpoint_every=7"]
+    assert kept_runs.stale_keys(kept_runs.run_dir(out, "stacked_mnist", "gan_half_d", 0), longer) == []
+    assert kept_runs.stale_keys(tmp_path, arguments[0]) == []  # no config.toml: nothing to compare
+
+    assert stacked_mnist.execute("gan_half_d", 0, args).endswith("done before")
+    assert (tmp_path / "results" / "stale_out" / "stacked_mnist" / "gan_half_d" / "seed0" / "metrics.json").exists()
+    refused = stacked_mnist.execute("gan_half_d", 1, args)
+    assert "NOT RUN" in refused and "mutations" in refused
+    assert json.loads((kept_runs.run_dir(out, "stacked_mnist", "gan_half_d", 1) / "metrics.json").read_text())[
+        "modes"] == 601  # untouched
+    capsys.readouterr()
+    stacked_mnist.image_budget.report(stacked_mnist.TABLE, args)
+    printed = capsys.readouterr().out
+    assert "not counted: gan_half_d seed 1 was made with another mutations" in printed
+    assert "| DCGAN, D = 1/2 G | 0 | 9000 (1 seed) | 600 (1 seed) |" in printed
