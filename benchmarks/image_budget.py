@@ -92,7 +92,8 @@ def current(table: Table, strategy: str, args) -> list[tuple[int, dict, list[dic
         folder = kept_runs.folder_of(Path(args.out), table.dataset, strategy, seed)
         stale = kept_runs.stale_keys(folder, arguments(table, strategy, seed, args))
         if stale:
-            print(f"not counted: {strategy} seed {seed} was made with another {', '.join(stale)} ({folder})")
+            where = folder.resolve().relative_to(ROOT) if folder.resolve().is_relative_to(ROOT) else folder
+            print(f"not counted: {strategy} seed {seed} was made with another {', '.join(stale)} ({where})")
         else:
             runs.append((seed, final, history))
     return runs
