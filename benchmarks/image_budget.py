@@ -84,17 +84,17 @@ def _fid(final: dict) -> str:
     return "—" if final.get("fid") is None else f"{final['fid']:.1f}"
 
 
-def current(table: Table, strategy: str, args) -> list[tuple[int, dict, list[dict]]]:
-    """The finished runs of ``strategy`` (``kept_runs.finished``) made with the config its arguments give now; of
-    the others (a preset edited since), a line each on stdout, and they are not counted."""
+def current(table: Table, strategy: str, args, say: bool = True) -> list[tuple[int, dict, list[dict]]]:
+    """The finished runs of ``strategy`` (``kept_runs.finished``) made with the config its arguments give now; the
+    others (a preset edited since) are not counted, with a line each on stdout when ``say``."""
     runs = []
     for seed, final, history in finished(Path(args.out), table.dataset, strategy, args.seeds):
         folder = kept_runs.folder_of(Path(args.out), table.dataset, strategy, seed)
         stale = kept_runs.stale_keys(folder, arguments(table, strategy, seed, args))
-        if stale:
+        if stale and say:
             where = folder.resolve().relative_to(ROOT) if folder.resolve().is_relative_to(ROOT) else folder
             print(f"not counted: {strategy} seed {seed} was made with another {', '.join(stale)} ({where})")
-        else:
+        if not stale:
             runs.append((seed, final, history))
     return runs
 
@@ -140,14 +140,14 @@ def differences_report(table: Table, args, baseline: str, *, paired: bool) -> No
     they differ (a selection that acts only when it must), so its differences, not the strategies' spreads over
     seeds, are what a difference is judged against. Unpaired (strategies that share nothing but a seed number), it
     compares every finished seed of each with Welch's interval and test."""
-    base = {seed: final for seed, final, _ in current(table, baseline, args)}
+    base = {seed: final for seed, final, _ in current(table, baseline, args, say=baseline not in args.strategies)}
     interval_of, test_of = (paired_interval, paired_test) if paired else (welch_interval, welch_test)
     print(f"\n{'Paired by seed' if paired else 'Unpaired (Welch)'}, minus {table.strategies[baseline][0]} "
           f"(mean difference, its 95 % t interval, the {'paired' if paired else 'Welch'} t-test's p):\n")
     print("| strategy | seeds | modes | p | KL | p | generations |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for strategy in (s for s in args.strategies if s != baseline):
-        runs = [(final, seed) for seed, final, _ in current(table, strategy, args)
+        runs = [(final, seed) for seed, final, _ in current(table, strategy, args, say=False)
                 if _measured(final) and (not paired or seed in base and _measured(base[seed]))]
         theirs = [base[seed] for _, seed in runs] if paired else [final for final in base.values() if _measured(final)]
         cells = []

@@ -19,13 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from evogan.config import config_to_dict, load_config, unsafe_to_resume
+from evogan.config import ConfigError, config_to_dict, load_config, unsafe_to_resume
 from evogan.runner import finished as finished_run  # metrics.json written at the end, not at a Ctrl-C
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the experiment files shipped with evogan (what `evogan run NAME` finds)
@@ -82,7 +77,11 @@ def stale_keys(folder: Path, arguments: list[str]) -> list[str]:
     base = arguments[0] if arguments and not arguments[0].startswith("-") else ENGINE_DEFAULTS
     overrides = [value for flag, value in zip(arguments, arguments[1:]) if flag == "--set"]
     now = config_to_dict(load_config(base, overrides))
-    return unsafe_to_resume(tomllib.loads((folder / "config.toml").read_text()), now)
+    try:
+        made = config_to_dict(load_config(folder / "config.toml"))
+    except ConfigError:  # a key this evogan no longer has: no longer a run of any config it can build
+        return ["config.toml (not a config of this evogan)"]
+    return unsafe_to_resume(made, now)
 
 
 def execute(out: Path, dataset: str, strategy: str, seed: int, arguments: list[str], resumable: bool = True) -> str:
